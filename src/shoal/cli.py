@@ -1,0 +1,46 @@
+"""The ``shoal`` command: ``sim`` (serve the simulator), ``demo``, ``bench``, ``run`` (a user's reconciler).
+
+Each subcommand lives with the package it drives; this module only parses arguments and dispatches, so
+importing it stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shoal", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the reference controllers on the embedded simulator")
+    demo.add_argument("--keep-running", action="store_true", help="leave the simulator up for kubectl")
+
+    bench = sub.add_parser("bench", help="run a benchmark scenario ('shoal bench list' names them)")
+    bench.add_argument("scenario", help="scenario name, 'list' or 'all'")
+    bench.add_argument("--quick", action="store_true", help="tiny sizes: checks the scenario still works")
+    bench.add_argument("--scale", type=float, default=1.0, help="multiply the scenario's sizes")
+    bench.add_argument("--out", default="bench-results", help="directory for .json/.md/.png reports")
+    bench.add_argument("--profile", action="store_true", help="write a CPU profile of the Shoal variant")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``shoal`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "bench":
+        from shoal.bench import run_cli
+
+        return run_cli(args)
+    if args.command == "demo":
+        from shoal.examples.demo import run_demo
+
+        return run_demo(keep_running=args.keep_running)
+    print(f"unknown command {args.command}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

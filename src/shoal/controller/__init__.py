@@ -1,0 +1,1 @@
+"""shoal.controller (see BRIEF layers)."""

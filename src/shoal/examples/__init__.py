@@ -1,0 +1,1 @@
+"""shoal.examples (see BRIEF layers)."""

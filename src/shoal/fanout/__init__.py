@@ -1,0 +1,1 @@
+"""shoal.fanout (see BRIEF layers)."""

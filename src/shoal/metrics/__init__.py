@@ -1,0 +1,1 @@
+"""shoal.metrics (see BRIEF layers)."""

@@ -1,0 +1,1 @@
+"""shoal.sim (see BRIEF layers)."""

@@ -1,0 +1,1 @@
+"""shoal.workqueue (see BRIEF layers)."""
