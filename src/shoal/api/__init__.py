@@ -26,6 +26,13 @@ from ._errors import (
     invalid as invalid,
     not_found as not_found,
 )
+from ._fields import (
+    FieldSelector as FieldSelector,
+    check_supported as check_supported,
+    field_set as field_set,
+    selects as selects,
+    supported_fields as supported_fields,
+)
 from ._gvk import (
     GVK as GVK,
     GVR as GVR,
@@ -36,6 +43,14 @@ from ._gvk import (
     join_api_version as join_api_version,
     split_api_version as split_api_version,
 )
+from ._names import (
+    validate_dns1123_label as validate_dns1123_label,
+    validate_dns1123_subdomain as validate_dns1123_subdomain,
+    validate_label_value as validate_label_value,
+    validate_path_segment_name as validate_path_segment_name,
+    validate_qualified_name as validate_qualified_name,
+)
+from ._selectors import LabelSelector as LabelSelector, Requirement as Requirement
 from ._types import (
     ListOptions as ListOptions,
     PatchType as PatchType,
@@ -46,18 +61,20 @@ from ._types import (
 )
 
 __all__ = [
-    "GVK",
-    "GVR",
     "AlreadyExistsError",
     "ApiError",
     "BadRequestError",
     "ConflictError",
+    "FieldSelector",
     "ForbiddenError",
+    "GVK",
+    "GVR",
     "GoneError",
     "GroupVersionKind",
     "GroupVersionResource",
     "InternalError",
     "InvalidError",
+    "LabelSelector",
     "ListOptions",
     "MethodNotAllowedError",
     "NotAcceptableError",
@@ -68,6 +85,7 @@ __all__ = [
     "Preconditions",
     "PropagationPolicy",
     "RequestEntityTooLargeError",
+    "Requirement",
     "ServerTimeoutError",
     "ServiceUnavailableError",
     "ShoalError",
@@ -77,11 +95,20 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "WatchEvent",
     "WatchEventType",
+    "check_supported",
     "error_from_status",
     "field_invalid",
     "field_required",
+    "field_set",
     "invalid",
     "join_api_version",
     "not_found",
+    "selects",
     "split_api_version",
+    "supported_fields",
+    "validate_dns1123_label",
+    "validate_dns1123_subdomain",
+    "validate_label_value",
+    "validate_path_segment_name",
+    "validate_qualified_name",
 ]
