@@ -50,6 +50,13 @@ from ._names import (
     validate_path_segment_name as validate_path_segment_name,
     validate_qualified_name as validate_qualified_name,
 )
+from ._patch import (
+    apply_json_patch as apply_json_patch,
+    apply_merge_patch as apply_merge_patch,
+    create_merge_patch as create_merge_patch,
+    deep_copy as deep_copy,
+    json_equal as json_equal,
+)
 from ._selectors import LabelSelector as LabelSelector, Requirement as Requirement
 from ._types import (
     ListOptions as ListOptions,
@@ -95,13 +102,18 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "WatchEvent",
     "WatchEventType",
+    "apply_json_patch",
+    "apply_merge_patch",
     "check_supported",
+    "create_merge_patch",
+    "deep_copy",
     "error_from_status",
     "field_invalid",
     "field_required",
     "field_set",
     "invalid",
     "join_api_version",
+    "json_equal",
     "not_found",
     "selects",
     "split_api_version",
