@@ -2,9 +2,30 @@
 
 * :func:`gather` — a few calls at once in one TaskGroup; fail fast or collect every error.
 * :func:`bounded_map` — a streaming worker pool with at most ``limit`` calls in flight.
+* :class:`ComponentGraph` — components with ``depends_on``, synced on the critical path, deleted in
+  reverse.
 """
 
 from ._gather import GatherMode as GatherMode, gather as gather
+from ._graph import Component as Component, ComponentGraph as ComponentGraph, ComponentLike as ComponentLike
 from ._pool import BoundedMap as BoundedMap, bounded_map as bounded_map
+from ._results import (
+    ComponentResult as ComponentResult,
+    DependencyCycleError as DependencyCycleError,
+    GraphResult as GraphResult,
+    Outcome as Outcome,
+)
 
-__all__ = ["BoundedMap", "GatherMode", "bounded_map", "gather"]
+__all__ = [
+    "BoundedMap",
+    "Component",
+    "ComponentGraph",
+    "ComponentLike",
+    "ComponentResult",
+    "DependencyCycleError",
+    "GatherMode",
+    "GraphResult",
+    "Outcome",
+    "bounded_map",
+    "gather",
+]
