@@ -26,6 +26,14 @@ from ._errors import (
     invalid as invalid,
     not_found as not_found,
 )
+from ._field_errors import (
+    causes_text as causes_text,
+    forbidden_cause as forbidden_cause,
+    invalid_cause as invalid_cause,
+    not_supported_cause as not_supported_cause,
+    required_cause as required_cause,
+    too_long_cause as too_long_cause,
+)
 from ._fields import (
     FieldSelector as FieldSelector,
     check_supported as check_supported,
@@ -66,6 +74,13 @@ from ._types import (
     WatchEvent as WatchEvent,
     WatchEventType as WatchEventType,
 )
+from ._validation import (
+    NameRule as NameRule,
+    validate_annotations as validate_annotations,
+    validate_labels as validate_labels,
+    validate_metadata as validate_metadata,
+    validate_name as validate_name,
+)
 
 __all__ = [
     "AlreadyExistsError",
@@ -84,6 +99,7 @@ __all__ = [
     "LabelSelector",
     "ListOptions",
     "MethodNotAllowedError",
+    "NameRule",
     "NotAcceptableError",
     "NotFoundError",
     "Object",
@@ -104,6 +120,7 @@ __all__ = [
     "WatchEventType",
     "apply_json_patch",
     "apply_merge_patch",
+    "causes_text",
     "check_supported",
     "create_merge_patch",
     "deep_copy",
@@ -111,16 +128,25 @@ __all__ = [
     "field_invalid",
     "field_required",
     "field_set",
+    "forbidden_cause",
     "invalid",
+    "invalid_cause",
     "join_api_version",
     "json_equal",
     "not_found",
+    "not_supported_cause",
+    "required_cause",
     "selects",
     "split_api_version",
     "supported_fields",
+    "too_long_cause",
+    "validate_annotations",
     "validate_dns1123_label",
     "validate_dns1123_subdomain",
     "validate_label_value",
+    "validate_labels",
+    "validate_metadata",
+    "validate_name",
     "validate_path_segment_name",
     "validate_qualified_name",
 ]

@@ -49,8 +49,8 @@ def forbidden_cause(field: str, detail: str = "") -> StatusCause:
 
 
 def too_long_cause(field: str, max_bytes: int) -> StatusCause:
-    """``FieldValueTooLong``: ``Too long: must have at most N bytes``."""
-    return StatusCause("FieldValueTooLong", f"Too long: must have at most {max_bytes} bytes", field)
+    """``FieldValueTooLong``: ``Too long: may not be more than N bytes``."""
+    return StatusCause("FieldValueTooLong", f"Too long: may not be more than {max_bytes} bytes", field)
 
 
 def not_supported_cause(field: str, value: Any, supported: tuple[str, ...]) -> StatusCause:
