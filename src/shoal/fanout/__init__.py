@@ -4,10 +4,15 @@
 * :func:`bounded_map` — a streaming worker pool with at most ``limit`` calls in flight.
 * :class:`ComponentGraph` — components with ``depends_on``, synced on the critical path, deleted in
   reverse.
+* :class:`Memo` — reconcile-scoped memoisation with single-flight.
+* :class:`KeyedCache` — process-wide single-flight cache with TTL and size bound, for slow shared I/O.
 """
 
+from ._flight import CacheStatistics as CacheStatistics
 from ._gather import GatherMode as GatherMode, gather as gather
 from ._graph import Component as Component, ComponentGraph as ComponentGraph, ComponentLike as ComponentLike
+from ._keyed_cache import KeyedCache as KeyedCache
+from ._memo import Memo as Memo
 from ._pool import BoundedMap as BoundedMap, bounded_map as bounded_map
 from ._results import (
     ComponentResult as ComponentResult,
@@ -18,6 +23,7 @@ from ._results import (
 
 __all__ = [
     "BoundedMap",
+    "CacheStatistics",
     "Component",
     "ComponentGraph",
     "ComponentLike",
@@ -25,6 +31,8 @@ __all__ = [
     "DependencyCycleError",
     "GatherMode",
     "GraphResult",
+    "KeyedCache",
+    "Memo",
     "Outcome",
     "bounded_map",
     "gather",
