@@ -1,0 +1,116 @@
+"""The order in which ready items reach workers: priority first, with aging so nothing starves.
+
+Why: controller-runtime's priority queue puts initial-list and resync events at priority -100 so fresh
+changes skip a startup backlog, but its order is strictly by priority, so a steady stream of priority-0
+events starves the -100 items for ever (controller-runtime issue #3496). Shoal keeps the fast lane and
+bounds the slow one.
+
+The rule:
+
+* Normally the next item is the one with the highest priority; within a priority, the one that became
+  ready first (FIFO). Raising the priority of a ready item moves it to the back of its new priority
+  level, as controller-runtime does.
+* An item that has been ready for at least ``aging_threshold`` seconds (its priority raised or not) is
+  *overdue*. While overdue items exist, every second pick goes to the overdue item that became ready
+  first, whatever its priority; the other picks keep the priority order.
+
+Consequences. A fresh high-priority item is never behind more than one overdue pick per normal pick,
+so it is served next even behind a 10,000-item low-priority backlog (before the threshold it is simply
+first; after it, second at worst). An item that waits past the threshold gets at least half of the
+workers' picks shared among the overdue items older than it, so under any stream of high-priority adds
+it is served after a bounded number of picks: every item finishes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+T = TypeVar("T", bound=Hashable)
+
+
+class _Ready(Generic[T]):
+    __slots__ = ("item", "priority", "ready_at", "sequence")
+
+    def __init__(self, item: T, priority: int, ready_at: float, sequence: int) -> None:
+        self.item = item
+        self.priority = priority
+        self.ready_at = ready_at
+        self.sequence = sequence
+
+
+class ReadyItems(Generic[T]):
+    """Items ready for a worker, each with its priority; ``pop`` applies the aging rule above."""
+
+    def __init__(self, aging_threshold: float) -> None:
+        if aging_threshold <= 0:
+            raise ValueError("aging_threshold must be positive")
+        self.aging_threshold = aging_threshold
+        self._entries: dict[T, _Ready[T]] = {}
+        # (-priority, sequence, entry); stale when the entry left or its sequence changed.
+        self._by_priority: list[tuple[int, int, _Ready[T]]] = []
+        # Entries in the order they became ready (ready_at never decreases); stale when they left.
+        self._by_age: deque[_Ready[T]] = deque()
+        self._sequence = itertools.count()
+        self._overdue_turn = True
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._entries
+
+    def priority(self, item: T) -> int | None:
+        """The priority of a ready item, or None when it is not ready."""
+        entry = self._entries.get(item)
+        return None if entry is None else entry.priority
+
+    def push(self, item: T, priority: int, now: float) -> None:
+        """Make a not-yet-ready ``item`` ready at ``now``."""
+        entry = _Ready(item, priority, now, next(self._sequence))
+        self._entries[item] = entry
+        heapq.heappush(self._by_priority, (-priority, entry.sequence, entry))
+        self._by_age.append(entry)
+
+    def raise_priority(self, item: T, priority: int) -> bool:
+        """Move a ready item up to ``priority`` (never down); True when it moved."""
+        entry = self._entries[item]
+        if priority <= entry.priority:
+            return False
+        entry.priority = priority
+        entry.sequence = next(self._sequence)
+        heapq.heappush(self._by_priority, (-priority, entry.sequence, entry))
+        return True
+
+    def pop(self, now: float) -> tuple[T, int]:
+        """Take the next item (see the module rule) with its priority. The set must not be empty."""
+        oldest = self._oldest()
+        if self._overdue_turn and now - oldest.ready_at >= self.aging_threshold:
+            self._overdue_turn = False
+            entry = oldest
+        else:
+            self._overdue_turn = True
+            entry = self._highest()
+        del self._entries[entry.item]
+        return entry.item, entry.priority
+
+    def _oldest(self) -> _Ready[T]:
+        by_age, entries = self._by_age, self._entries
+        while entries.get(by_age[0].item) is not by_age[0]:
+            by_age.popleft()
+        return by_age[0]
+
+    def _highest(self) -> _Ready[T]:
+        heap, entries = self._by_priority, self._entries
+        while True:
+            _, sequence, entry = heapq.heappop(heap)
+            if entry.sequence == sequence and entries.get(entry.item) is entry:
+                return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._by_priority.clear()
+        self._by_age.clear()
