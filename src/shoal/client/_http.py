@@ -64,7 +64,7 @@ class HttpClient:
 
     Use as an async context manager (``async with HttpClient.from_kubeconfig() as client:``) or call
     :meth:`aclose` when done. ``registry`` selects the Prometheus registry the client-go-named
-    request metrics go to (default: the global one).
+    request metrics go to (default: :func:`shoal.metrics.default_registry`).
     """
 
     def __init__(self, config: RestConfig, *, registry: CollectorRegistry | None = None) -> None:

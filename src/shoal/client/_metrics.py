@@ -5,15 +5,16 @@ client-go exports ``rest_client_requests_total{code,method,host}``,
 ``rest_client_request_duration_seconds{verb,host}`` and
 ``rest_client_rate_limiter_duration_seconds{verb,host}``; dashboards built for Go controllers work
 unchanged when Shoal uses the same names and labels. The collectors are created once per Prometheus
-registry (registering a name twice is an error), so every client in a process shares them.
+registry (through :func:`shoal.metrics.families`), so every client in a process shares them.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from shoal.metrics import families
 
 # client-go's buckets for request latency (k8s.io/component-base/metrics/prometheus/restclient).
 LATENCY_BUCKETS = (0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
@@ -28,40 +29,34 @@ class ClientMetrics:
     rate_limiter_duration_seconds: Histogram
 
 
-_METRICS: dict[int, ClientMetrics] = {}
-_METRICS_LOCK = threading.Lock()
+def _create(registry: CollectorRegistry) -> ClientMetrics:
+    return ClientMetrics(
+        requests_total=Counter(
+            "rest_client_requests_total",
+            "Number of HTTP requests, partitioned by status code, method, and host.",
+            ["code", "method", "host"],
+            registry=registry,
+        ),
+        request_duration_seconds=Histogram(
+            "rest_client_request_duration_seconds",
+            "Request latency in seconds. Broken down by verb, and host.",
+            ["verb", "host"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        ),
+        rate_limiter_duration_seconds=Histogram(
+            "rest_client_rate_limiter_duration_seconds",
+            "Client side rate limiter latency in seconds. Broken down by verb, and host.",
+            ["verb", "host"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        ),
+    )
 
 
 def client_metrics(registry: CollectorRegistry | None = None) -> ClientMetrics:
-    """The collectors registered in ``registry`` (default: prometheus_client's global registry)."""
-    target = REGISTRY if registry is None else registry
-    with _METRICS_LOCK:
-        found = _METRICS.get(id(target))
-        if found is None:
-            found = ClientMetrics(
-                requests_total=Counter(
-                    "rest_client_requests_total",
-                    "Number of HTTP requests, partitioned by status code, method, and host.",
-                    ["code", "method", "host"],
-                    registry=target,
-                ),
-                request_duration_seconds=Histogram(
-                    "rest_client_request_duration_seconds",
-                    "Request latency in seconds. Broken down by verb, and host.",
-                    ["verb", "host"],
-                    buckets=LATENCY_BUCKETS,
-                    registry=target,
-                ),
-                rate_limiter_duration_seconds=Histogram(
-                    "rest_client_rate_limiter_duration_seconds",
-                    "Client side rate limiter latency in seconds. Broken down by verb, and host.",
-                    ["verb", "host"],
-                    buckets=LATENCY_BUCKETS,
-                    registry=target,
-                ),
-            )
-            _METRICS[id(target)] = found
-        return found
+    """The collectors registered in ``registry`` (default: Shoal's, :func:`shoal.metrics.default_registry`)."""
+    return families(registry, _create)
 
 
 @dataclass(slots=True)
