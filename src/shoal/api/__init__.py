@@ -66,6 +66,12 @@ from ._patch import (
     json_equal as json_equal,
 )
 from ._selectors import LabelSelector as LabelSelector, Requirement as Requirement
+from ._strategic import apply_strategic_merge_patch as apply_strategic_merge_patch
+from ._strategic_schema import (
+    ListRule as ListRule,
+    list_rules as list_rules,
+    strategic_merge_supported as strategic_merge_supported,
+)
 from ._types import (
     ListOptions as ListOptions,
     PatchType as PatchType,
@@ -98,6 +104,7 @@ __all__ = [
     "InvalidError",
     "LabelSelector",
     "ListOptions",
+    "ListRule",
     "MethodNotAllowedError",
     "NameRule",
     "NotAcceptableError",
@@ -120,6 +127,7 @@ __all__ = [
     "WatchEventType",
     "apply_json_patch",
     "apply_merge_patch",
+    "apply_strategic_merge_patch",
     "causes_text",
     "check_supported",
     "create_merge_patch",
@@ -133,11 +141,13 @@ __all__ = [
     "invalid_cause",
     "join_api_version",
     "json_equal",
+    "list_rules",
     "not_found",
     "not_supported_cause",
     "required_cause",
     "selects",
     "split_api_version",
+    "strategic_merge_supported",
     "supported_fields",
     "too_long_cause",
     "validate_annotations",
