@@ -6,6 +6,8 @@
   reverse.
 * :class:`Memo` — reconcile-scoped memoisation with single-flight.
 * :class:`KeyedCache` — process-wide single-flight cache with TTL and size bound, for slow shared I/O.
+* :func:`update_status_if_changed`, :func:`create_or_patch` — skip writes that change nothing, send
+  minimal merge patches otherwise, count both (:func:`write_statistics`).
 """
 
 from ._flight import CacheStatistics as CacheStatistics
@@ -19,6 +21,15 @@ from ._results import (
     DependencyCycleError as DependencyCycleError,
     GraphResult as GraphResult,
     Outcome as Outcome,
+)
+from ._writes import (
+    WriteOutcome as WriteOutcome,
+    WriteResult as WriteResult,
+    WriteStatistics as WriteStatistics,
+    create_or_patch as create_or_patch,
+    reset_write_statistics as reset_write_statistics,
+    update_status_if_changed as update_status_if_changed,
+    write_statistics as write_statistics,
 )
 
 __all__ = [
@@ -34,6 +45,13 @@ __all__ = [
     "KeyedCache",
     "Memo",
     "Outcome",
+    "WriteOutcome",
+    "WriteResult",
+    "WriteStatistics",
     "bounded_map",
+    "create_or_patch",
     "gather",
+    "reset_write_statistics",
+    "update_status_if_changed",
+    "write_statistics",
 ]

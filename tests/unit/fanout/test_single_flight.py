@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from shoal.fanout import CacheStatistics, KeyedCache, Memo
 
@@ -205,3 +206,21 @@ async def test_memo_is_scoped_to_its_instance_and_can_forget_a_key() -> None:
     first.invalidate("pcs")
     assert "pcs" not in first
     assert await first.get("pcs", fetch) == 3
+
+
+async def test_keyed_cache_exports_hits_misses_and_joins_to_prometheus() -> None:
+    registry = CollectorRegistry()
+    cache = KeyedCache[str, str]("git-directories", ttl=60, max_size=10, registry=registry)
+    fetch = Fetcher(value="apps/")
+    async with asyncio.TaskGroup() as group:
+        for _ in range(10):
+            group.create_task(cache.get("repo@abc", fetch))
+        await steps(2)
+        fetch.release.set()
+    await cache.get("repo@abc", fetch)
+
+    def sample(result: str) -> float | None:
+        labels = {"cache": "git-directories", "result": result}
+        return registry.get_sample_value("shoal_keyed_cache_requests_total", labels)
+
+    assert (sample("miss"), sample("join"), sample("hit")) == (1.0, 9.0, 1.0)
