@@ -3,7 +3,7 @@
 from ._clock import Clock as Clock, FakeClock as FakeClock, RealClock as RealClock, Timer as Timer
 from ._queue import (
     Priority as Priority,
-    QueueShutDownError as QueueShutDownError,
+    QueueShutDown as QueueShutDown,
     QueueStatistics as QueueStatistics,
     WorkQueue as WorkQueue,
 )
@@ -25,7 +25,7 @@ __all__ = [
     "ItemFastSlowRateLimiter",
     "MaxOfRateLimiter",
     "Priority",
-    "QueueShutDownError",
+    "QueueShutDown",
     "QueueStatistics",
     "RateLimiter",
     "RealClock",

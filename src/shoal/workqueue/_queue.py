@@ -7,7 +7,7 @@ It exists because a controller's correctness rests on three promises, kept exact
 * *One worker per item*: an item handed to a worker is not handed out again until ``done``; an add
   during processing is parked and handed out after ``done`` — deferred, never dropped.
 * *Shutdown*: after ``shutdown`` adds are ignored, workers still receive what is queued, and then
-  ``get`` raises :class:`QueueShutDownError`.
+  ``get`` raises :class:`QueueShutDown`.
 
 On top: priorities with aging (see :mod:`shoal.workqueue._ready`), ``add_after`` through one
 deadline heap and one clock timer (no task per item, no background task at all), rate-limited adds,
@@ -51,7 +51,7 @@ class Priority(enum.IntEnum):
     HIGH = 0
 
 
-class QueueShutDownError(ShoalError):
+class QueueShutDown(ShoalError):  # noqa: N818 - named like asyncio.QueueShutDown (Python 3.13)
     """Raised by ``get`` once the queue is shut down and holds no ready item."""
 
 
@@ -71,7 +71,7 @@ class WorkQueue(Generic[T]):
     """An asyncio work queue of hashable items with priorities, delays and rate-limited retries.
 
     ``add``, ``add_after``, ``add_rate_limited``, ``done`` and ``shutdown`` never block; ``get`` awaits
-    an item and raises :class:`QueueShutDownError` when the queue is shut down and empty. Use it from one
+    an item and raises :class:`QueueShutDown` when the queue is shut down and empty. Use it from one
     event loop. Metrics are recorded only for a queue with a ``name``.
     """
 
@@ -184,7 +184,7 @@ class WorkQueue(Generic[T]):
         """Like :meth:`get`, also returning the priority the item was queued with."""
         while not self._ready:
             if self._shutting_down:
-                raise QueueShutDownError(f"work queue {self.name!r} is shut down")
+                raise QueueShutDown(f"work queue {self.name!r} is shut down")
             getter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._getters.append(getter)
             try:

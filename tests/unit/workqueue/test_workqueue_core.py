@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from shoal.workqueue import QueueShutDownError, WorkQueue
+from shoal.workqueue import QueueShutDown, WorkQueue
 
 
 async def test_get_returns_items_in_fifo_order() -> None:
@@ -69,7 +69,7 @@ async def test_shutdown_hands_out_remaining_items_then_raises() -> None:
     queue.shutdown()
     queue.add("b")  # ignored
     assert await queue.get() == "a"
-    with pytest.raises(QueueShutDownError):
+    with pytest.raises(QueueShutDown):
         await queue.get()
 
 
@@ -79,7 +79,7 @@ async def test_shutdown_wakes_every_waiting_getter() -> None:
     async def worker() -> str:
         try:
             await queue.get()
-        except QueueShutDownError:
+        except QueueShutDown:
             return "stopped"
         return "got"
 
@@ -148,7 +148,7 @@ async def test_context_manager_shuts_down_on_exit() -> None:
         queue.add("a")
     assert queue.shutting_down
     assert await queue.get() == "a"
-    with pytest.raises(QueueShutDownError):
+    with pytest.raises(QueueShutDown):
         await queue.get()
 
 
@@ -161,7 +161,7 @@ async def test_workers_never_share_an_item() -> None:
         while True:
             try:
                 item = await queue.get()
-            except QueueShutDownError:
+            except QueueShutDown:
                 return
             assert item not in holding
             holding.add(item)

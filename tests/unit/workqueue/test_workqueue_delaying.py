@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from shoal.workqueue import FakeClock, ItemExponentialFailureRateLimiter, QueueShutDownError, WorkQueue
+from shoal.workqueue import FakeClock, ItemExponentialFailureRateLimiter, QueueShutDown, WorkQueue
 
 
 def make_queue(clock: FakeClock) -> WorkQueue[str]:
@@ -113,7 +113,7 @@ async def test_shutdown_drops_waiting_items_and_cancels_the_timer() -> None:
     async def get_outcome() -> str:
         try:
             return await queue.get()
-        except QueueShutDownError:
+        except QueueShutDown:
             return "shut down"
 
     async with asyncio.TaskGroup() as tg:
