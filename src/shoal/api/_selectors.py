@@ -10,10 +10,9 @@ selector matches everything; ``a in ()`` and ``a=`` mean the empty value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from ._errors import BadRequestError, InvalidError, StatusCause
 from ._field_errors import (
@@ -24,13 +23,10 @@ from ._field_errors import (
     required_cause,
 )
 from ._names import validate_label_value, validate_qualified_name
+from ._selector_grammar import INTEGER, SelectorParser, SelectorSyntaxError
 
 Operator = Literal["=", "!=", "in", "notin", "exists", "!", ">", "<"]
 """Requirement operators; ``==`` parses to ``=`` and renders as ``=``."""
-
-_SPECIAL: Final = frozenset("=!(),<>")
-_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
-_KEYWORDS: Final = {"in": "in", "notin": "notin"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +62,7 @@ class Requirement:
 
 
 def _compare(value: str | None, op: str, bound: str) -> bool:
-    if value is None or not _INTEGER.fullmatch(value):
+    if value is None or not INTEGER.fullmatch(value):
         return False
     return int(value) > int(bound) if op == ">" else int(value) < int(bound)
 
@@ -153,8 +149,11 @@ class LabelSelector:
         if not text or text.isspace():
             return _EVERYTHING
         try:
-            return cls(_Parser(text).parse())
-        except _SyntaxError as exc:
+            return cls(
+                Requirement(key, cast(Operator, op), values)
+                for key, op, values in SelectorParser(text).parse()
+            )
+        except SelectorSyntaxError as exc:
             message = f'unable to parse label selector "{text}": {exc.detail}'
             raise BadRequestError(
                 message, causes=(StatusCause("FieldValueInvalid", exc.detail, "labelSelector"),)
@@ -250,150 +249,3 @@ def _from_json(selector: Mapping[str, Any], field: str) -> tuple[list[Requiremen
         if op is not None:
             reqs.append(Requirement(key, op, tuple(sorted(set(values)))))
     return reqs, causes
-
-
-class _SyntaxError(Exception):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-_Token = tuple[str, str]  # (kind, literal); kinds: id, op, "(", ")", ",", "!", in, notin, end
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif c in _SPECIAL:
-            two = text[i : i + 2]
-            if two in ("==", "!="):
-                tokens.append(("op", two))
-                i += 2
-            elif c in "=<>":
-                tokens.append(("op", c))
-                i += 1
-            else:
-                tokens.append((c, c))
-                i += 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in _SPECIAL:
-                j += 1
-            word = text[i:j]
-            tokens.append((_KEYWORDS.get(word, "id"), word))
-            i = j
-    tokens.append(("end", ""))
-    return tokens
-
-
-class _Parser:
-    """Recursive descent over the token list, mirroring the apiserver's error sentences."""
-
-    def __init__(self, text: str) -> None:
-        self.tokens = _tokenize(text)
-        self.pos = 0
-
-    def _peek(self, values: bool = True) -> _Token:
-        kind, lit = self.tokens[self.pos]
-        if values and kind in ("in", "notin"):
-            return ("id", lit)
-        return kind, lit
-
-    def _next(self, values: bool = True) -> _Token:
-        tok = self._peek(values)
-        self.pos += 1
-        return tok
-
-    def parse(self) -> list[Requirement]:
-        reqs: list[Requirement] = []
-        while True:
-            kind, lit = self._peek()
-            if kind == "end":
-                return reqs
-            if kind not in ("id", "!"):
-                raise _SyntaxError(f"found '{lit}', expected: !, identifier, or 'end of string'")
-            reqs.append(self._requirement())
-            kind, lit = self._next()
-            if kind == "end":
-                return reqs
-            if kind != ",":
-                raise _SyntaxError(f"found '{lit}', expected: ',' or 'end of string'")
-            kind, lit = self._peek()
-            if kind not in ("id", "!"):
-                raise _SyntaxError(f"found '{lit}', expected: identifier after ','")
-
-    def _requirement(self) -> Requirement:
-        kind, key = self._next()
-        negated = kind == "!"
-        if negated:
-            kind, key = self._next()
-        if kind != "id":
-            raise _SyntaxError(f"found '{key}', expected: identifier")
-        errors = validate_qualified_name(key)
-        if errors:
-            raise _SyntaxError(f"invalid label key {key!r}: {'; '.join(errors)}")
-        if negated:
-            return Requirement(key, "!")
-        if self._peek()[0] in ("end", ","):
-            return Requirement(key, "exists")
-        kind, lit = self._next(values=False)
-        if kind in ("in", "notin"):
-            values = self._value_set()
-            return Requirement(key, "in" if kind == "in" else "notin", self._checked(key, values))
-        if kind != "op":
-            raise _SyntaxError(f"found '{lit}', expected: in, notin, =, ==, !=, gt, lt")
-        value = self._exact_value()
-        if lit in ("<", ">"):
-            if not _INTEGER.fullmatch(value):
-                raise _SyntaxError(f"for 'Gt', 'Lt' operators, the value must be an integer, got {value!r}")
-            return Requirement(key, "<" if lit == "<" else ">", (value,))
-        return Requirement(key, "!=" if lit == "!=" else "=", self._checked(key, {value}))
-
-    def _checked(self, key: str, values: set[str]) -> tuple[str, ...]:
-        for i, value in enumerate(sorted(values)):
-            errors = validate_label_value(value)
-            if errors:
-                raise _SyntaxError(f"values[{i}][{key}]: invalid label value {value!r}: {'; '.join(errors)}")
-        return tuple(sorted(values))
-
-    def _exact_value(self) -> str:
-        kind, lit = self._peek()
-        if kind in ("end", ","):
-            return ""
-        self.pos += 1
-        if kind != "id":
-            raise _SyntaxError(f"found '{lit}', expected: identifier")
-        return lit
-
-    def _value_set(self) -> set[str]:
-        kind, lit = self._next()
-        if kind != "(":
-            raise _SyntaxError(f"found '{lit}', expected: '('")
-        kind, lit = self._peek()
-        if kind == ")":
-            self.pos += 1
-            return {""}
-        if kind not in ("id", ","):
-            raise _SyntaxError(f"found '{lit}', expected: ',', ')' or identifier")
-        values: set[str] = set()
-        expect_value = True
-        while True:
-            kind, lit = self._next()
-            if kind == "id" and expect_value:
-                values.add(lit)
-                expect_value = False
-            elif kind == ",":
-                if expect_value:
-                    values.add("")
-                expect_value = True
-            elif kind == ")":
-                if expect_value:
-                    values.add("")
-                return values
-            else:
-                expected = "',' or ')'" if not expect_value else "',', ')' or identifier"
-                raise _SyntaxError(f"found '{lit}', expected: {expected}")
