@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from shoal.workqueue import FakeClock, ItemExponentialFailureRateLimiter, QueueShutDown, WorkQueue
+from shoal.workqueue import (
+    FakeClock,
+    ItemExponentialFailureRateLimiter,
+    QueueShutDown,
+    QueueStatistics,
+    WorkQueue,
+)
 
 
 def make_queue(clock: FakeClock) -> WorkQueue[str]:
@@ -151,3 +157,13 @@ async def test_real_clock_delay_elapses() -> None:
     queue.add_after("a", 0.001)
     async with asyncio.timeout(5):
         assert await queue.get() == "a"
+
+
+async def test_adds_after_shutdown_are_ignored_and_not_counted() -> None:
+    clock = FakeClock()
+    queue = make_queue(clock)
+    queue.shutdown()
+    queue.add_after("a", 1.0)
+    queue.add_rate_limited("b")
+    clock.advance(100.0)
+    assert queue.statistics() == QueueStatistics(depth=0, processing=0, waiting=0, adds=0, retries=0)
