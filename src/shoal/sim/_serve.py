@@ -1,0 +1,110 @@
+"""Running the HTTP door: serve a simulator on a local port and tell clients where it is.
+
+``serve`` is what tests, benchmarks and the ``shoal sim`` command share: it binds (127.0.0.1 and a free
+port by default, so nothing is exposed by accident), yields a :class:`ServedSimulator` with the URL, and
+on exit closes every connection, watch streams included. The kubeconfig it writes is the standard file
+kubectl, the official client and kopf all read, so pointing a real tool at the simulator is one
+``KUBECONFIG=`` away.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from ._http import DEFAULT_KUBE_VERSION, HttpApi, ServerOptions, SimulatorSurface
+
+DEFAULT_KUBECONFIG = Path(".shoal/kubeconfig")
+CONTEXT = "shoal"
+
+
+def kubeconfig(url: str, token: str | None = None, namespace: str = "default") -> dict[str, Any]:
+    """A kubeconfig with one cluster, user and context, all named ``shoal``."""
+    user: dict[str, Any] = {"token": token} if token is not None else {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
+        "users": [{"name": CONTEXT, "user": user}],
+        "contexts": [
+            {"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": namespace}}
+        ],
+        "current-context": CONTEXT,
+        "preferences": {},
+    }
+
+
+def write_kubeconfig(path: str | os.PathLike[str], url: str, token: str | None = None) -> Path:
+    """Write :func:`kubeconfig` to ``path`` (parents created, mode 0600 since it may hold a token)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(kubeconfig(url, token), sort_keys=False)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class ServedSimulator:
+    """A simulator being served: ``url`` is ``http://host:port``."""
+
+    sim: SimulatorSurface
+    host: str
+    port: int
+    token: str | None
+    api: HttpApi
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def kubeconfig(self) -> dict[str, Any]:
+        return kubeconfig(self.url, self.token)
+
+    def write_kubeconfig(self, path: str | os.PathLike[str] = DEFAULT_KUBECONFIG) -> Path:
+        return write_kubeconfig(path, self.url, self.token)
+
+    def kubectl_hint(self, path: str | os.PathLike[str] = DEFAULT_KUBECONFIG) -> str:
+        """A command a user can paste into another terminal to look at the simulator."""
+        return f"KUBECONFIG={Path(path).resolve()} kubectl get all -A"
+
+
+@asynccontextmanager
+async def serve(
+    sim: SimulatorSurface,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+    *,
+    kube_version: str = DEFAULT_KUBE_VERSION,
+) -> AsyncIterator[ServedSimulator]:
+    """Serve ``sim`` over HTTP for the duration of the ``async with`` block."""
+    api = HttpApi(sim, ServerOptions(token=token, kube_version=kube_version))
+    runner = web.AppRunner(
+        api.application(), handler_cancellation=True, access_log=None, shutdown_timeout=0.25
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port, backlog=1024, shutdown_timeout=0.25)
+        await site.start()
+        bound = _bound_port(runner)
+        api.discovery.server_address = f"{host}:{bound}"
+        yield ServedSimulator(sim, host, bound, token, api)
+    finally:
+        await runner.cleanup()
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return int(address[1])
+    raise RuntimeError("the HTTP door is not listening on a TCP port")
