@@ -10,6 +10,7 @@ selector matches everything; ``a in ()`` and ``a=`` mean the empty value.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast
@@ -145,19 +146,14 @@ class LabelSelector:
 
     @classmethod
     def parse(cls, text: str) -> LabelSelector:
-        """Parse ``labelSelector`` text; raise :class:`BadRequestError` (cause field ``labelSelector``)."""
+        """Parse ``labelSelector`` text; raise :class:`BadRequestError` (cause field ``labelSelector``).
+
+        Results are immutable and recently parsed texts are remembered, so re-parsing the selector of
+        every list or watch request costs a dictionary lookup.
+        """
         if not text or text.isspace():
             return _EVERYTHING
-        try:
-            return cls(
-                Requirement(key, cast(Operator, op), values)
-                for key, op, values in SelectorParser(text).parse()
-            )
-        except SelectorSyntaxError as exc:
-            message = f'unable to parse label selector "{text}": {exc.detail}'
-            raise BadRequestError(
-                message, causes=(StatusCause("FieldValueInvalid", exc.detail, "labelSelector"),)
-            ) from None
+        return _parse(text)
 
     @classmethod
     def from_json(cls, selector: Mapping[str, Any] | None, *, field: str = "selector") -> LabelSelector:
@@ -212,6 +208,19 @@ class LabelSelector:
 
 
 _EVERYTHING: Final = LabelSelector()
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(text: str) -> LabelSelector:
+    try:
+        clauses = SelectorParser(text).parse()
+    except SelectorSyntaxError as exc:
+        message = f'unable to parse label selector "{text}": {exc.detail}'
+        raise BadRequestError(
+            message, causes=(StatusCause("FieldValueInvalid", exc.detail, "labelSelector"),)
+        ) from None
+    return LabelSelector(Requirement(key, cast(Operator, op), values) for key, op, values in clauses)
+
 
 _JSON_OPERATORS: Final[dict[str, Operator]] = {
     "In": "in",

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from shoal.api import (
     GVK,
@@ -243,3 +244,24 @@ def test_custom_resources_are_415() -> None:
         apply_strategic_merge_patch({"kind": "Widget"}, {}, crd_gvk)
     assert info.value.code == 415
     assert "application/merge-patch+json" in info.value.message
+
+
+_scalar = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=2)
+_keys = st.sampled_from(["a", "b", "c"])
+_value = st.recursive(
+    _scalar,
+    lambda inner: (
+        st.lists(st.booleans() | st.integers(-3, 3) | st.text(max_size=2), max_size=3)
+        | st.dictionaries(_keys, inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_doc = st.dictionaries(_keys, _value.filter(lambda v: v is not None), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_doc, st.dictionaries(_keys, _value, max_size=3))
+def test_without_merging_lists_it_is_a_merge_patch(data: dict[str, Any], patch: dict[str, Any]) -> None:
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data}
+    wrapped = {"data": patch}
+    assert _apply(wrapped, cm, GVK("", "v1", "ConfigMap")) == apply_merge_patch(cm, wrapped)
