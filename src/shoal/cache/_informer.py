@@ -1,0 +1,206 @@
+"""The informer: one reflector, one indexed store, and the event handlers of everyone watching the kind.
+
+The reflector writes; the informer turns each write into handler calls. A relist becomes the difference
+against the store (adds, updates for changed resourceVersions, deletes for objects that vanished), so
+handlers see each change once however the stream broke. Handlers run inline and must be quick and
+synchronous (enqueueing a request is); they receive the shared cached dicts and must not mutate them.
+
+Events from the first list carry ``is_in_initial_list=True`` and a resync replays every object as an
+update whose old and new objects are the same, so controllers can give both a low priority.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from shoal.api import GroupVersionKind, GroupVersionResource, Object, ObjectKey, WatchEvent, split_api_version
+from shoal.client import Client
+
+from ._indexer import Indexer, IndexFunc
+from ._reflector import Reflector, ReflectorOptions
+from ._snapshot import Snapshot, debug_from_env
+
+log = logging.getLogger(__name__)
+
+
+class EventHandler(Protocol):
+    """Receives an informer's changes. Methods are called inline, in order, and must not block."""
+
+    def on_add(self, obj: Object, is_in_initial_list: bool) -> None: ...
+
+    def on_update(self, old: Object, new: Object) -> None: ...
+
+    def on_delete(self, obj: Object) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InformerOptions:
+    """What one informer watches and how.
+
+    Attributes:
+        namespace: watch one namespace only; ``None`` (the default) watches all.
+        label_selector, field_selector: server-side filters of the list and watch.
+        resync_period: seconds between replays of every cached object to the handlers (jittered by
+            ±10 %); ``None`` (the default) never resyncs.
+        debug: check cached objects for in-place mutation; ``None`` reads ``SHOAL_CACHE_DEBUG``.
+        reflector: list/watch tuning.
+    """
+
+    namespace: str | None = None
+    label_selector: str = ""
+    field_selector: str = ""
+    resync_period: float | None = None
+    debug: bool | None = None
+    reflector: ReflectorOptions = field(default_factory=ReflectorOptions)
+
+
+class Informer:
+    """A cached, indexed view of one resource that notifies handlers of every change.
+
+    Run it with :meth:`run` (in a task group); :meth:`wait_for_sync` returns once the first list is in.
+    """
+
+    def __init__(
+        self, client: Client, resource: GroupVersionResource, *, options: InformerOptions | None = None
+    ) -> None:
+        self.resource = resource
+        self.options = options or InformerOptions()
+        self.debug = debug_from_env() if self.options.debug is None else self.options.debug
+        self.indexer = Indexer()
+        self.kind: GroupVersionKind | None = None
+        """The kind of the objects, known after the first list."""
+        self.reflector = Reflector(
+            client,
+            resource,
+            self,
+            namespace=self.options.namespace,
+            label_selector=self.options.label_selector,
+            field_selector=self.options.field_selector,
+            options=self.options.reflector,
+        )
+        self._handlers: list[EventHandler] = []
+        self._synced = asyncio.Event()
+
+    # -- public surface ---------------------------------------------------------------------------
+
+    @property
+    def has_synced(self) -> bool:
+        """Whether the first list has been stored."""
+        return self._synced.is_set()
+
+    async def wait_for_sync(self) -> None:
+        """Wait for the first list (bound the wait with ``asyncio.timeout``)."""
+        await self._synced.wait()
+
+    def add_handler(self, handler: EventHandler) -> None:
+        """Register a handler. Added after the first list, it is first told of every cached object."""
+        self._handlers.append(handler)
+        if self.has_synced:
+            for snap in self.indexer:
+                self._call(handler.on_add, snap.obj, True)
+
+    def add_index(self, name: str, func: IndexFunc) -> None:
+        """Add a custom index (see :class:`Indexer`)."""
+        self.indexer.add_index(name, func)
+
+    def get(self, key: ObjectKey) -> Snapshot | None:
+        """The cached snapshot of one object (shared: call ``.copy()`` before changing it)."""
+        snap = self.indexer.get(key)
+        if snap is not None and self.debug:
+            snap.verify(self.resource)
+        return snap
+
+    def snapshots(self) -> Iterable[Snapshot]:
+        """Every cached snapshot."""
+        return self.indexer
+
+    async def run(self) -> None:
+        """List, watch and (optionally) resync until cancelled."""
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(self.reflector.run())
+            if self.options.resync_period:
+                tg.create_task(self._resync_loop(self.options.resync_period))
+
+    # -- ReflectorStore ---------------------------------------------------------------------------
+
+    def replace(self, items: list[Object], list_object: Object) -> None:
+        """Store a complete list and notify handlers of the difference against the cache."""
+        self._learn_kind(list_object, items)
+        initial = not self.has_synced
+        fresh = {ObjectKey.of(obj): obj for obj in items}
+        for key in self.indexer.list_keys():
+            if key not in fresh:
+                gone = self.indexer.pop(key)
+                if gone is not None:
+                    self._check(gone)
+                    self._notify_delete(gone.obj)
+        for obj in fresh.values():
+            self._store(obj, initial)
+        self._synced.set()
+
+    def apply(self, event: WatchEvent) -> None:
+        """Store one watch event and notify handlers."""
+        obj = event.object
+        if event.type == "DELETED":
+            gone = self.indexer.pop(ObjectKey.of(obj))
+            if gone is not None:
+                self._check(gone)
+                self._notify_delete(obj)
+            return
+        self._store(obj, False)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _store(self, obj: Object, initial: bool) -> None:
+        snap = Snapshot(obj)
+        old = self.indexer.get(snap.key)
+        if old is not None:
+            self._check(old)
+            if old.resource_version == snap.resource_version:
+                return
+        self.indexer.put(snap)
+        if old is None:
+            for handler in self._handlers:
+                self._call(handler.on_add, obj, initial)
+        else:
+            for handler in self._handlers:
+                self._call(handler.on_update, old.obj, obj)
+
+    def _notify_delete(self, obj: Object) -> None:
+        for handler in self._handlers:
+            self._call(handler.on_delete, obj)
+
+    def _check(self, snap: Snapshot) -> None:
+        if self.debug:
+            snap.verify(self.resource)
+
+    def _call(self, method: Callable[..., None], *args: object) -> None:
+        try:
+            method(*args)
+        except Exception:
+            log.exception("%s: event handler %r failed", self.resource, method)
+
+    def _learn_kind(self, list_object: Object, items: list[Object]) -> None:
+        if self.kind is not None:
+            return
+        source = items[0] if items else list_object
+        kind = str(source.get("kind") or "")
+        if source is list_object:
+            kind = kind.removesuffix("List")
+        if kind:
+            group, version = split_api_version(str(source.get("apiVersion") or self.resource.api_version))
+            self.kind = GroupVersionKind(group, version, kind)
+
+    async def _resync_loop(self, period: float) -> None:
+        await self._synced.wait()
+        while True:
+            await asyncio.sleep(period * random.uniform(0.9, 1.1))
+            for snap in self.indexer:
+                self._check(snap)
+                for handler in self._handlers:
+                    self._call(handler.on_update, snap.obj, snap.obj)

@@ -1,0 +1,183 @@
+"""The reflector: keeps a local store equal to one resource on the server, across drops and compaction.
+
+It lists (in pages), hands the whole list to the store, then watches from the list's resourceVersion
+with bookmarks so an idle watch still advances its resourceVersion. When the watch stream ends (server
+timeout, dropped connection) it watches again from the last resourceVersion it saw, so nothing is lost
+or repeated. When the server answers 410 Gone (the resourceVersion was compacted away) it relists, and
+the store turns the new list into the difference as events. Other errors back off exponentially
+(client-go's 800 ms doubling to 30 s) before the next attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from typing import Protocol
+
+from shoal.api import GoneError, GroupVersionResource, Object, WatchEvent, error_from_status
+from shoal.client import Client
+
+from ._snapshot import CacheMutationError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReflectorOptions:
+    """How a reflector lists and watches.
+
+    Attributes:
+        page_size: items per list page (``limit``); 0 lists in one response. Defaults to 500.
+        watch_timeout_seconds: the server-side timeout asked for each watch; each watch uses a random
+            value between this and twice this, so many reflectors do not reconnect in lock-step.
+            Defaults to 300.
+        backoff_initial: first delay after a failed list or watch, in seconds. Defaults to 0.8.
+        backoff_max: cap of the doubling delay. Defaults to 30.
+    """
+
+    page_size: int = 500
+    watch_timeout_seconds: float = 300.0
+    backoff_initial: float = 0.8
+    backoff_max: float = 30.0
+
+
+class ReflectorStore(Protocol):
+    """What a reflector feeds: a full replacement after each list, and single watch events."""
+
+    def replace(self, items: list[Object], list_object: Object) -> None:
+        """The server's complete state (``list_object`` is the last page, without ``items``)."""
+        ...
+
+    def apply(self, event: WatchEvent) -> None:
+        """One ADDED / MODIFIED / DELETED event."""
+        ...
+
+
+class Reflector:
+    """List-then-watch loop for one resource (optionally one namespace and selectors).
+
+    Attributes:
+        resource_version: the last resourceVersion seen (from a list, an event or a bookmark).
+        lists: how many full lists ran (the first one plus one per 410 relist); for statistics and tests.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        resource: GroupVersionResource,
+        store: ReflectorStore,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        options: ReflectorOptions | None = None,
+    ) -> None:
+        self.client = client
+        self.resource = resource
+        self.store = store
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.options = options or ReflectorOptions()
+        self.resource_version = ""
+        self.lists = 0
+        self._delay = 0.0
+
+    async def run(self) -> None:
+        """Keep the store in step with the server until cancelled."""
+        must_list = True
+        while True:
+            try:
+                if must_list:
+                    await self._list()
+                    must_list = False
+                    self._delay = 0.0
+                if await self._watch():
+                    self._delay = 0.0
+                    continue
+            except GoneError:
+                log.info("%s: resourceVersion %s is too old, relisting", self.resource, self.resource_version)
+                must_list = True
+                continue
+            except CacheMutationError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure means: back off, then list or watch again
+                log.warning("%s: list/watch failed, backing off: %r", self.resource, exc)
+            await asyncio.sleep(self._next_delay())
+
+    def _next_delay(self) -> float:
+        opts = self.options
+        self._delay = min(opts.backoff_max, self._delay * 2 if self._delay else opts.backoff_initial)
+        return self._delay * random.uniform(0.9, 1.1)
+
+    async def _list(self) -> None:
+        items: list[Object] = []
+        limit = self.options.page_size
+        token = ""
+        while True:
+            try:
+                page = await self.client.list(
+                    self.resource,
+                    namespace=self.namespace,
+                    label_selector=self.label_selector,
+                    field_selector=self.field_selector,
+                    limit=limit,
+                    continue_=token,
+                )
+            except GoneError:
+                if not token:
+                    raise
+                # The continue token outlived its snapshot: read everything at once instead.
+                items, limit, token = [], 0, ""
+                continue
+            items.extend(page.get("items") or ())
+            meta = page.get("metadata") or {}
+            token = str(meta.get("continue") or "")
+            if not token:
+                break
+        page.pop("items", None)
+        self.resource_version = str(meta.get("resourceVersion") or "")
+        self.lists += 1
+        self.store.replace(items, page)
+
+    async def _watch(self) -> bool:
+        """Watch from the current resourceVersion until the stream ends.
+
+        Returns whether the stream made progress (delivered an event or lasted its full timeout), so a
+        stream that keeps closing immediately backs off instead of spinning.
+        """
+        base = self.options.watch_timeout_seconds
+        timeout = random.uniform(base, 2 * base)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        progressed = False
+        stream = self.client.watch(
+            self.resource,
+            namespace=self.namespace,
+            label_selector=self.label_selector,
+            field_selector=self.field_selector,
+            resource_version=self.resource_version,
+            allow_bookmarks=True,
+            timeout_seconds=timeout,
+        )
+        try:
+            async for event in stream:
+                progressed = True
+                self._handle(event)
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        return progressed or loop.time() - started >= timeout * 0.9
+
+    def _handle(self, event: WatchEvent) -> None:
+        kind = event.type
+        if kind == "ERROR":
+            raise error_from_status(event.object)
+        rv = (event.object.get("metadata") or {}).get("resourceVersion")
+        if kind != "BOOKMARK":
+            self.store.apply(event)
+        if rv:
+            self.resource_version = str(rv)

@@ -1,0 +1,67 @@
+"""Cached objects as immutable snapshots, so a reader can never corrupt the cache it reads from.
+
+Every object the cache receives is kept twice: as the dict the client returned (shared with event
+handlers, predicates and index functions, which must treat it as read-only) and as its orjson bytes.
+Bytes are immutable, so a private copy for a reader is one ``orjson.loads`` call: about three times
+cheaper than a recursive dict copy and five times cheaper than ``copy.deepcopy``.
+
+The bytes double as a checksum: in debug mode (``SHOAL_CACHE_DEBUG=1`` or ``debug=True`` on the cache
+options) every read, replacement and deletion re-serialises the shared dict and raises
+:class:`CacheMutationError` when it no longer matches, naming the object that some code changed in place.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import orjson
+
+from shoal.api import GroupVersionResource, Object, ObjectKey, ShoalError
+
+DEBUG_ENV = "SHOAL_CACHE_DEBUG"
+"""Environment variable that turns on mutation detection for every cache whose options leave it unset."""
+
+
+def debug_from_env() -> bool:
+    """Whether ``SHOAL_CACHE_DEBUG`` asks for mutation detection (``1``, ``true``, ``yes``)."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class CacheMutationError(ShoalError):
+    """A cached object was changed in place: some handler, predicate or index function mutated it."""
+
+    def __init__(self, resource: GroupVersionResource, key: ObjectKey) -> None:
+        super().__init__(
+            f"cached {resource.group_resource} {key} was mutated in place; "
+            "event handlers, predicates and index functions must not change the objects they receive"
+        )
+        self.resource = resource
+        self.key = key
+
+
+class Snapshot:
+    """One cached object: the shared dict, its serialised form, and the fields the cache looks at often."""
+
+    __slots__ = ("key", "obj", "raw", "resource_version")
+
+    def __init__(self, obj: Object) -> None:
+        meta: dict[str, Any] = obj.get("metadata") or {}
+        self.obj = obj
+        self.raw = orjson.dumps(obj)
+        self.key = ObjectKey(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        self.resource_version = str(meta.get("resourceVersion") or "")
+
+    def copy(self) -> Object:
+        """A private deep copy the caller may change freely."""
+        result: Object = orjson.loads(self.raw)
+        return result
+
+    def intact(self) -> bool:
+        """Whether the shared dict still equals what was stored."""
+        return orjson.dumps(self.obj) == self.raw
+
+    def verify(self, resource: GroupVersionResource) -> None:
+        """Raise :class:`CacheMutationError` when the shared dict was changed since it was stored."""
+        if not self.intact():
+            raise CacheMutationError(resource, self.key)
