@@ -109,8 +109,3 @@ class ReadyItems(Generic[T]):
             _, sequence, entry = heapq.heappop(heap)
             if entry.sequence == sequence and entries.get(entry.item) is entry:
                 return entry
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self._by_priority.clear()
-        self._by_age.clear()
