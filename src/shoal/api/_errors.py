@@ -29,7 +29,7 @@ the same class with :func:`error_from_status`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 
 class ShoalError(Exception):
@@ -61,8 +61,8 @@ class ApiError(ShoalError):
         retry_after: seconds, for 429 and some 5xx.
     """
 
-    code: ClassVar[int] = 500
-    reason: ClassVar[str] = "InternalError"
+    code: int = 500
+    reason: str = "InternalError"
 
     def __init__(
         self,
