@@ -2,8 +2,8 @@
 
 It lists (in pages), hands the whole list to the store, then watches from the list's resourceVersion
 with bookmarks so an idle watch still advances its resourceVersion. When the watch stream ends (server
-timeout, dropped connection) it watches again from the last resourceVersion it saw, so nothing is lost
-or repeated. When the server answers 410 Gone (the resourceVersion was compacted away) it relists, and
+timeout, dropped connection) it watches again from the last resourceVersion it saw
+(:func:`shoal.client.watch_forever`), so nothing is lost or repeated. When the server answers 410 Gone (the resourceVersion was compacted away) it relists, and
 the store turns the new list into the difference as events. Other errors back off exponentially
 (client-go's 800 ms doubling to 30 s) before the next attempt.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from shoal.api import GoneError, GroupVersionResource, Object, WatchEvent, error_from_status
-from shoal.client import Client
+from shoal.client import Client, WatchBackoff, watch_forever
 
 from ._snapshot import CacheMutationError
 
@@ -94,9 +94,7 @@ class Reflector:
                     await self._list()
                     must_list = False
                     self._delay = 0.0
-                if await self._watch():
-                    self._delay = 0.0
-                    continue
+                await self._watch()
             except GoneError:
                 log.info("%s: resourceVersion %s is too old, relisting", self.resource, self.resource_version)
                 must_list = True
@@ -142,35 +140,26 @@ class Reflector:
         self.lists += 1
         self.store.replace(items, page)
 
-    async def _watch(self) -> bool:
-        """Watch from the current resourceVersion until the stream ends.
+    async def _watch(self) -> None:
+        """Watch from the current resourceVersion, across stream ends and transient failures.
 
-        Returns whether the stream made progress (delivered an event or lasted its full timeout), so a
-        stream that keeps closing immediately backs off instead of spinning.
+        Reconnecting is :func:`shoal.client.watch_forever`'s job; it raises GoneError (relist) or a
+        non-retryable error (back off, then watch again).
         """
         base = self.options.watch_timeout_seconds
-        timeout = random.uniform(base, 2 * base)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        progressed = False
-        stream = self.client.watch(
+        backoff = WatchBackoff(initial=self.options.backoff_initial, maximum=self.options.backoff_max)
+        async for event in watch_forever(
+            self.client,
             self.resource,
             namespace=self.namespace,
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             resource_version=self.resource_version,
-            allow_bookmarks=True,
-            timeout_seconds=timeout,
-        )
-        try:
-            async for event in stream:
-                progressed = True
-                self._handle(event)
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        return progressed or loop.time() - started >= timeout * 0.9
+            timeout_seconds=random.uniform(base, 2 * base),
+            backoff=backoff,
+        ):
+            self._handle(event)
+            self._delay = 0.0
 
     def _handle(self, event: WatchEvent) -> None:
         kind = event.type

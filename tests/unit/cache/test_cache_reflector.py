@@ -1,0 +1,85 @@
+"""The reflector against the simulator: dropped watches and 410 Gone never leave the cache wrong."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from shoal.api import GroupVersionResource, NotFoundError
+from shoal.cache import Cache
+from shoal.client import Client
+from shoal.sim import Fault, Simulator
+
+from .conftest import eventually
+
+CMS = GroupVersionResource("", "v1", "configmaps")
+
+
+def configmap(name: str, namespace: str, value: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"v": value}},
+        "data": {"v": value},
+    }
+
+
+async def server_state(client: Client) -> dict[tuple[str, str], dict[str, Any]]:
+    items = (await client.list(CMS))["items"]
+    return {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in items}
+
+
+def cache_state(cache: Cache) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(s.key.namespace, s.key.name): s.obj for s in cache.informer(CMS).snapshots()}
+
+
+async def mutate(client: Client, rng: random.Random, step: int) -> None:
+    namespace = rng.choice(["default", "kube-public"])
+    name = f"cm-{rng.randrange(12)}"
+    value = f"v{step}"
+    try:
+        current = await client.get(CMS, name, namespace=namespace)
+    except NotFoundError:
+        await client.create(CMS, configmap(name, namespace, value))
+        return
+    if rng.random() < 0.3:
+        await client.delete(CMS, name, namespace=namespace)
+    else:
+        current["data"] = {"v": value}
+        await client.update(CMS, current)
+
+
+async def test_cache_equals_store_after_watch_drops_and_410s(
+    sim: Simulator, client: Client, cache: Cache
+) -> None:
+    for i in range(20):
+        await client.create(CMS, configmap(f"seed-{i}", "default", "0"))
+    informer = cache.informer(CMS)
+    await informer.wait_for_sync()
+    assert len(list(informer.snapshots())) == 20
+
+    sim.faults.add(Fault(verb="watch", resource="configmaps", drop_after=3))
+    rng = random.Random(5)
+    step = 0
+    for burst in range(40):
+        for _ in range(rng.randint(1, 8)):
+            step += 1
+            await mutate(client, rng, step)
+        if burst % 4 == 3:
+            sim.compact()  # the next watch from an older resourceVersion gets 410 Gone
+        await eventually(lambda: informer.reflector.resource_version == str(sim.store.revision))
+
+    await eventually(lambda: informer.reflector.resource_version == str(sim.store.revision))
+    assert cache_state(cache) == await server_state(client)
+    assert informer.reflector.lists >= 2, "a compaction was expected to force at least one relist"
+
+
+async def test_list_errors_are_retried_until_the_cache_syncs(
+    sim: Simulator, client: Client, cache: Cache
+) -> None:
+    await client.create(CMS, configmap("a", "default", "1"))
+    sim.faults.add(Fault(verb="list", resource="configmaps", code=500, times=3))
+    informer = cache.informer(CMS)
+    await informer.wait_for_sync()
+    assert sim.accounting.count(verb="list", resource="configmaps") >= 4
+    assert cache_state(cache) == await server_state(client)
