@@ -1,0 +1,108 @@
+"""The reconcile contract: what a controller asks (``Request``), what a reconciler answers (``Result``).
+
+Reconciliation is level-based: a :class:`Request` names an object, not what happened to it, so one
+reconcile after ten changes is as correct as ten. The reconciler reads the current state (from
+``ctx.reader``), writes the difference (through ``ctx.client``), and answers:
+
+* return ``None`` or ``Result()`` — done; the key's backoff is reset;
+* return ``Result(requeue_after=s)`` — done for now, look again in ``s`` seconds (backoff reset);
+* raise :class:`TerminalError` — failed in a way retrying cannot fix: counted, logged, not retried;
+* raise anything else — failed; retried with per-key exponential backoff (5 ms doubling to 1000 s).
+
+An exception never ends a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shoal.api import ObjectKey, ShoalError
+
+if TYPE_CHECKING:
+    from shoal.cache import CachedReader
+    from shoal.client import Client
+    from shoal.fanout import Memo
+
+    from ._recorder import EventRecorder
+
+
+Request = ObjectKey
+"""Which object to reconcile: its namespace (``""`` when cluster-scoped) and name.
+
+The same value as :class:`shoal.api.ObjectKey`, so a request keys the cache directly.
+"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    """A reconciler's answer when it did not fail.
+
+    Attributes:
+        requeue_after: reconcile the same request again after this many seconds (``None``: only on
+            the next change). The key's error backoff is reset first.
+    """
+
+    requeue_after: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.requeue_after is not None and self.requeue_after < 0:
+            raise ValueError(f"requeue_after must be >= 0 seconds, got {self.requeue_after}")
+
+
+class TerminalError(ShoalError):
+    """A failure retrying will not fix (bad spec, missing permission): counted, logged, not retried.
+
+    ``raise TerminalError("spec.size must be positive")`` or ``raise TerminalError(exc) from exc``;
+    the next change to the object reconciles it again as usual.
+    """
+
+    def __init__(self, cause: BaseException | str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class ReconcileLogger(logging.LoggerAdapter[logging.Logger]):
+    """A logger that prefixes every line with the controller, the request and the reconcile id.
+
+    The same values are attached to each record as ``controller``, ``request`` (``namespace/name``)
+    and ``reconcile_id`` for structured handlers.
+    """
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        extra = self.extra or {}
+        kwargs["extra"] = {**extra, **(kwargs.get("extra") or {})}
+        return f"[{extra.get('controller')} {extra.get('request')} {extra.get('reconcile_id')}] {msg}", kwargs
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReconcileContext:
+    """Everything one reconcile may use; a new one is built for every reconcile.
+
+    Attributes:
+        client: the API client, for writes (and reads that must not be stale).
+        reader: the cached reader: gets and lists from memory, as private copies.
+        log: a logger carrying the controller name, the request and ``reconcile_id``.
+        memo: a reconcile-scoped memo (single-flight per key), discarded when the reconcile ends.
+        recorder: posts Kubernetes Events about objects.
+        controller: the controller's name.
+        reconcile_id: unique per reconcile, for correlating log lines.
+        priority: the work-queue priority the request was taken with.
+    """
+
+    client: Client
+    reader: CachedReader
+    log: ReconcileLogger
+    memo: Memo
+    recorder: EventRecorder
+    controller: str
+    reconcile_id: str
+    priority: int = 0
+
+
+class Reconciler(Protocol):
+    """Brings the world in line with one object. See the module docstring for the answers it may give."""
+
+    async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None: ...
