@@ -1,1 +1,40 @@
-"""shoal.sim (see BRIEF layers)."""
+"""The embedded Kubernetes API: one store, an in-process client, latency and fault injection.
+
+``Simulator()`` bootstraps a cluster's default namespaces; ``sim.client()`` is a
+:class:`shoal.client.Client` served straight from the store. See BRIEF.md for the HTTP door.
+"""
+
+from ._accounting import RequestAccounting as RequestAccounting, RequestStats as RequestStats
+from ._apiserver import ApiServer as ApiServer
+from ._client import SimClient as SimClient
+from ._faults import Fault as Fault, FaultSet as FaultSet
+from ._latency import PROFILES as PROFILES, LatencyProfile as LatencyProfile, LatencyRule as LatencyRule
+from ._resources import (
+    BUILTIN_RESOURCES as BUILTIN_RESOURCES,
+    ResourceInfo as ResourceInfo,
+    ResourceRegistry as ResourceRegistry,
+)
+from ._simulator import Simulator as Simulator
+from ._store import Store as Store
+from ._streams import INITIAL_EVENTS_END as INITIAL_EVENTS_END
+from ._watch import Change as Change, Watcher as Watcher
+
+__all__ = [
+    "BUILTIN_RESOURCES",
+    "INITIAL_EVENTS_END",
+    "PROFILES",
+    "ApiServer",
+    "Change",
+    "Fault",
+    "FaultSet",
+    "LatencyProfile",
+    "LatencyRule",
+    "RequestAccounting",
+    "RequestStats",
+    "ResourceInfo",
+    "ResourceRegistry",
+    "SimClient",
+    "Simulator",
+    "Store",
+    "Watcher",
+]

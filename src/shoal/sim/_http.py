@@ -22,7 +22,7 @@ from shoal.api import ApiError, InternalError, MethodNotAllowedError, Unauthoriz
 
 from ._discovery import AGGREGATED_V2, Discovery, wants_aggregated
 from ._negotiation import dump, error_response, json_response
-from ._openapi import OpenAPI
+from ._openapi import OPENAPI_V2_PROTOBUF, OpenAPI, openapi_v2
 from ._resources import ResourceRegistry
 from ._rest import RestHandler, parse_bool, parse_resource_path, path_not_found
 from ._watch_http import event_encoder, stream_watch, watch_kwargs
@@ -155,6 +155,12 @@ class HttpApi:
         _only_get(request)
         if rest == ["v3"]:
             return json_response(self.openapi.index())
+        if rest == ["v2"]:
+            protobuf = "protobuf" in request.headers.get("Accept", "")
+            body = openapi_v2(f"v{self.options.kube_version}", protobuf)
+            return web.Response(
+                body=body, content_type=OPENAPI_V2_PROTOBUF if protobuf else "application/json"
+            )
         if len(rest) >= 3 and rest[0] == "v3":
             found = self.openapi.document("/".join(rest[1:]))
             if found is not None:

@@ -145,6 +145,35 @@ def _schema(info: ResourceInfo) -> Object:
     return base
 
 
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def _length_delimited(number: int, payload: bytes) -> bytes:
+    size = len(payload)
+    prefix = bytearray([number << 3 | 2])
+    while size > 0x7F:
+        prefix.append(size & 0x7F | 0x80)
+        size >>= 7
+    prefix.append(size)
+    return bytes(prefix) + payload
+
+
+def openapi_v2(kube_version: str, protobuf: bool) -> bytes:
+    """An OpenAPI v2 document with no definitions, as protobuf (gnostic ``Document``) or JSON.
+
+    kubectl downloads v2 for client-side schema validation of kinds whose v3 document does not exist yet
+    (custom resources whose CRD sits in the same manifest). An empty document lets that validation pass,
+    so kubectl goes on to report what a real cluster reports: the kind cannot be mapped until the CRD
+    is installed.
+    """
+    if not protobuf:
+        return orjson.dumps(
+            {"swagger": "2.0", "info": {"title": "Kubernetes", "version": kube_version}, "paths": {}}
+        )
+    info = _length_delimited(1, b"Kubernetes") + _length_delimited(2, kube_version.encode())
+    return _length_delimited(1, b"2.0") + _length_delimited(2, info) + _length_delimited(8, b"")
+
+
 class OpenAPI:
     """The ``/openapi/v3`` index and per group-version documents, cached per registry revision."""
 

@@ -94,7 +94,7 @@ async def serve(
     )
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, backlog=1024, shutdown_timeout=0.25)
+        site = web.TCPSite(runner, host, port, backlog=1024)
         await site.start()
         bound = _bound_port(runner)
         api.discovery.server_address = f"{host}:{bound}"

@@ -1,0 +1,385 @@
+"""The apiserver's verbs against the store: synchronous, validated, all-or-nothing.
+
+:class:`ApiServer` is what both doors of the simulator call (through the in-process client, which adds
+latency, faults and accounting). Each write validates fully before its first commit, so a rejected
+request leaves the store exactly as it was; the deletions a write sets off (garbage collection,
+namespace and CRD cleanup, graceful pod removal) run afterwards through :class:`GarbageCollector`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from typing import Any
+
+from shoal.api import (
+    AlreadyExistsError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    GroupVersionResource,
+    MethodNotAllowedError,
+    NotFoundError,
+    Object,
+    Preconditions,
+    PropagationPolicy,
+    StatusCause,
+)
+
+from ._crds import crd_status, validate_crd
+from ._gc import GarbageCollector
+from ._lists import Filter, read_list
+from ._objects import meta, now_rfc3339, rfc3339_after, with_meta
+from ._resources import CRD_GVR, CREATE_ON_UPDATE, ResourceInfo, ResourceRegistry
+from ._store import Key, Store
+from ._strategy import check_body, invalid_error, prepare_create, prepare_update
+
+Schedule = Callable[[float, Callable[[], None]], None]
+"""``schedule(delay_seconds, callback)``: run a store callback later (graceful pod removal)."""
+
+CRD_STORAGE = CRD_GVR.group_resource
+CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
+
+
+class ApiServer:
+    """Verb semantics over one :class:`Store` and :class:`ResourceRegistry`."""
+
+    def __init__(
+        self,
+        store: Store,
+        resources: ResourceRegistry,
+        *,
+        schedule: Schedule | None = None,
+        pod_graceful_delete: bool = True,
+        pod_grace_cap: float = 0.0,
+    ) -> None:
+        self.store = store
+        self.resources = resources
+        self.schedule = schedule
+        self.pod_graceful_delete = pod_graceful_delete
+        self.pod_grace_cap = pod_grace_cap
+        self.gc = GarbageCollector(self)
+        for info in resources.all():
+            store.add_storage(info.storage)
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def resolve(self, gvr: GroupVersionResource) -> ResourceInfo:
+        """The served resource at ``gvr``; 404 ``the server could not find the requested resource``."""
+        info = self.resources.lookup(gvr)
+        if info is None:
+            raise NotFoundError("the server could not find the requested resource", kind=gvr.resource)
+        return info
+
+    def key(self, info: ResourceInfo, namespace: str | None, name: str) -> Key:
+        if not name:
+            raise BadRequestError("resource name may not be empty")
+        if info.namespaced:
+            if not namespace:
+                raise BadRequestError(f"a namespace is required to address {info.gvr.resource}")
+            return (namespace, name)
+        return ("", name)
+
+    @staticmethod
+    def view(info: ResourceInfo, obj: Object) -> Object:
+        """``obj`` as served at ``info``'s version (stored objects are shared: never mutate the result)."""
+        if obj.get("apiVersion") == info.api_version:
+            return obj
+        return {**obj, "apiVersion": info.api_version}
+
+    def not_found(self, info: ResourceInfo, name: str) -> NotFoundError:
+        return NotFoundError(
+            f'{info.gvr.group_resource} "{name}" not found',
+            name=name,
+            group=info.gvr.group,
+            kind=info.gvr.resource,
+        )
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, info: ResourceInfo, name: str, namespace: str | None) -> Object:
+        obj = self.store.get(info.storage, self.key(info, namespace, name))
+        if obj is None:
+            raise self.not_found(info, name)
+        return self.view(info, obj)
+
+    def list(
+        self,
+        info: ResourceInfo,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        limit: int = 0,
+        continue_: str = "",
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+    ) -> Object:
+        """A ``<Kind>List``; items are shared snapshots (the caller copies)."""
+        if limit < 0:
+            raise BadRequestError(f"limit must not be negative, got {limit}")
+        selection = Filter.parse(info, namespace, label_selector, field_selector)
+        items, list_meta = read_list(
+            self.store,
+            info,
+            selection,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+        )
+        return {
+            "apiVersion": info.api_version,
+            "kind": info.list_kind,
+            "metadata": list_meta,
+            "items": [self.view(info, o) for o in items],
+        }
+
+    # -- create ----------------------------------------------------------------------------------
+
+    def create(
+        self,
+        info: ResourceInfo,
+        obj: Any,
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        managed_fields: builtins.list[dict[str, Any]] | None = None,
+    ) -> Object:
+        body = check_body(info, obj, namespace)
+        ns = meta(body).get("namespace") or ""
+        if info.namespaced:
+            self._check_namespace_open(info, ns, meta(body).get("name") or "")
+        if info.is_crd:
+            self._check_crd_open(info)
+        objects = self.store.objects(info.storage)
+        new = prepare_create(info, body, lambda n: (ns, n) in objects)
+        if info.storage == CRD_STORAGE:
+            causes = validate_crd(new)
+            if causes:
+                raise invalid_error(info, meta(new)["name"], causes)
+            new["status"] = crd_status(new)
+        if managed_fields:
+            new["metadata"]["managedFields"] = managed_fields
+        name = new["metadata"]["name"]
+        if (ns, name) in objects:
+            raise AlreadyExistsError(
+                f'{info.gvr.group_resource} "{name}" already exists',
+                name=name,
+                group=info.gvr.group,
+                kind=info.gvr.resource,
+            )
+        if dry_run:
+            return new
+        stored = self.store.put(info.storage, new, None)
+        self.gc.after_write(info, stored, None)
+        return self.view(info, stored)
+
+    def _check_namespace_open(self, info: ResourceInfo, ns: str, name: str) -> None:
+        namespace = self.store.get("namespaces", ("", ns))
+        if namespace is None:
+            raise NotFoundError(f'namespaces "{ns}" not found', name=ns, kind="namespaces")
+        if meta(namespace).get("deletionTimestamp"):
+            raise ForbiddenError(
+                f'{info.gvr.group_resource} "{name}" is forbidden: unable to create new content in '
+                f"namespace {ns} because it is being terminated",
+                name=name,
+                group=info.gvr.group,
+                kind=info.gvr.resource,
+                causes=(
+                    StatusCause(
+                        "NamespaceTerminating",
+                        f"namespace {ns} is being terminated",
+                        "metadata.namespace",
+                    ),
+                ),
+            )
+
+    def _check_crd_open(self, info: ResourceInfo) -> None:
+        crd = self.store.get(CRD_STORAGE, ("", info.storage))
+        if crd is not None and meta(crd).get("deletionTimestamp"):
+            raise MethodNotAllowedError(
+                "create not allowed while custom resource definition is terminating",
+                name=info.storage,
+                kind=info.gvr.resource,
+            )
+
+    # -- update & patch --------------------------------------------------------------------------
+
+    def update(
+        self,
+        info: ResourceInfo,
+        obj: Any,
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        status: bool = False,
+    ) -> Object:
+        if status and not info.has_status:
+            raise self.not_found(info, str(meta(obj).get("name") if isinstance(obj, dict) else ""))
+        body = check_body(info, obj, namespace)
+        m = body["metadata"]
+        key = self.key(info, m.get("namespace"), str(m.get("name") or ""))
+        old = self.store.get(info.storage, key)
+        if old is None:
+            if info.storage in CREATE_ON_UPDATE and not status:
+                return self.create(info, body, namespace=key[0] or None, dry_run=dry_run)
+            raise self.not_found(info, key[1])
+        new = prepare_update(info, body, old, status=status)
+        return self.view(info, self.commit_update(info, new, old, dry_run=dry_run))
+
+    def commit_update(self, info: ResourceInfo, new: Object, old: Object, *, dry_run: bool = False) -> Object:
+        """Store a prepared update; a no-op write changes nothing, and an emptied deletion removes."""
+        if new == old:
+            return old
+        if info.storage == CRD_STORAGE and not meta(new).get("deletionTimestamp"):
+            causes = validate_crd(new)
+            if causes:
+                raise invalid_error(info, meta(new)["name"], causes)
+        if dry_run:
+            return new
+        if ready_to_remove(new):
+            key = (meta(new).get("namespace") or "", meta(new)["name"])
+            gone = self.store.remove(info.storage, key)
+            self.gc.after_remove(info, gone)
+            return gone
+        stored = self.store.put(info.storage, new, old)
+        self.gc.after_write(info, stored, old)
+        return stored
+
+    # -- delete ----------------------------------------------------------------------------------
+
+    def delete(
+        self,
+        info: ResourceInfo,
+        name: str,
+        *,
+        namespace: str | None = None,
+        propagation_policy: PropagationPolicy | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Preconditions | None = None,
+        dry_run: bool = False,
+    ) -> Object:
+        key = self.key(info, namespace, name)
+        obj = self.store.get(info.storage, key)
+        if obj is None:
+            raise self.not_found(info, name)
+        m = meta(obj)
+        if preconditions is not None:
+            self._check_preconditions(info, name, m, preconditions)
+        if propagation_policy not in (None, "Background", "Foreground", "Orphan"):
+            raise BadRequestError(
+                f'propagationPolicy: Unsupported value: "{propagation_policy}": supported values: '
+                '"Foreground", "Background", "Orphan"'
+            )
+        if dry_run:
+            return self.view(info, obj)
+        if m.get("deletionTimestamp"):
+            if info.storage == "pods" and grace_period_seconds == 0:
+                self.gc.kubelet_delete(key, str(m.get("uid")))
+                current = self.store.get(info.storage, key)
+                return self.view(info, current if current is not None else obj)
+            return self.view(info, obj)
+        finalizers = list(m.get("finalizers") or ())
+        if propagation_policy == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        if propagation_policy == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        grace = pod_grace(obj, grace_period_seconds) if info.storage == "pods" else 0
+        new: Object | None = None
+        if info.storage == "namespaces":
+            new = with_meta(obj, deletionTimestamp=now_rfc3339(), deletionGracePeriodSeconds=0)
+            new["status"] = {**(obj.get("status") or {}), "phase": "Terminating"}
+        elif info.storage == CRD_STORAGE:
+            if CRD_CLEANUP not in finalizers:
+                finalizers.append(CRD_CLEANUP)
+            new = with_meta(obj, deletionTimestamp=now_rfc3339(), deletionGracePeriodSeconds=0)
+            new["status"] = crd_status(obj, terminating=True)
+        elif finalizers or grace > 0:
+            new = with_meta(
+                obj,
+                deletionTimestamp=rfc3339_after(grace) if grace else now_rfc3339(),
+                deletionGracePeriodSeconds=grace,
+            )
+        if new is None:
+            gone = self.store.remove(info.storage, key)
+            self.gc.after_remove(info, gone)
+            return self.view(info, gone)
+        if finalizers:
+            new["metadata"]["finalizers"] = finalizers
+        stored = self.store.put(info.storage, new, obj)
+        if grace > 0:
+            self.gc.pod_grace_started(key, str(m.get("uid")), grace)
+        self.gc.after_write(info, stored, obj)
+        return self.view(info, stored)
+
+    @staticmethod
+    def _check_preconditions(info: ResourceInfo, name: str, m: dict[str, Any], pre: Preconditions) -> None:
+        if pre.uid is not None and pre.uid != m.get("uid"):
+            raise ConflictError(
+                f'Operation cannot be fulfilled on {info.gvr.group_resource} "{name}": Precondition failed: '
+                f"UID in precondition: {pre.uid}, UID in object meta: {m.get('uid')}",
+                name=name,
+                group=info.gvr.group,
+                kind=info.gvr.resource,
+            )
+        if pre.resource_version is not None and pre.resource_version != m.get("resourceVersion"):
+            raise ConflictError(
+                f'Operation cannot be fulfilled on {info.gvr.group_resource} "{name}": Precondition failed: '
+                f"ResourceVersion in precondition: {pre.resource_version}, ResourceVersion in object meta: "
+                f"{m.get('resourceVersion')}",
+                name=name,
+                group=info.gvr.group,
+                kind=info.gvr.resource,
+            )
+
+    def delete_collection(
+        self,
+        info: ResourceInfo,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        propagation_policy: PropagationPolicy | None = None,
+    ) -> Object:
+        selection = Filter.parse(info, namespace, label_selector, field_selector)
+        targets = [
+            meta(o) for k, o in sorted(self.store.objects(info.storage).items()) if selection.matches(o)
+        ]
+        deleted: builtins.list[Object] = []
+        for m in targets:
+            try:
+                deleted.append(
+                    self.delete(
+                        info,
+                        m["name"],
+                        namespace=m.get("namespace"),
+                        propagation_policy=propagation_policy,
+                    )
+                )
+            except NotFoundError:
+                continue
+        return {
+            "apiVersion": info.api_version,
+            "kind": info.list_kind,
+            "metadata": {"resourceVersion": str(self.store.revision)},
+            "items": deleted,
+        }
+
+
+def ready_to_remove(obj: Object) -> bool:
+    """A deleting object with no finalizers left (and no grace period running) leaves the store."""
+    m = meta(obj)
+    if not m.get("deletionTimestamp") or m.get("finalizers") or m.get("deletionGracePeriodSeconds"):
+        return False
+    return not (obj.get("kind") == "Namespace" and (obj.get("spec") or {}).get("finalizers"))
+
+
+def pod_grace(pod: Object, requested: int | None) -> int:
+    """The apiserver's ``CheckGracefulDelete`` for pods: 0 unless bound and still running."""
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+        return 0
+    if requested is not None:
+        return max(0, int(requested))
+    return int(spec.get("terminationGracePeriodSeconds", 30) or 0)

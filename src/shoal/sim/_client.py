@@ -1,0 +1,379 @@
+"""The in-process client: every method of :class:`shoal.client.Client`, straight against the store.
+
+This is the simulator's front door; the HTTP door calls these same methods, so injected latency,
+injected faults and request accounting happen here, once, for every client. Bodies are copied on the
+way in (the caller may keep mutating its dicts) and results on the way out (the caller owns them);
+stored snapshots are never handed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
+
+from shoal.api import (
+    ApiError,
+    BadRequestError,
+    GroupVersionResource,
+    Object,
+    PatchType,
+    Preconditions,
+    PropagationPolicy,
+    WatchEvent,
+)
+
+from ._lists import Filter
+from ._patching import patch_object
+from ._resources import ResourceInfo
+from ._streams import open_watch
+
+if TYPE_CHECKING:
+    from ._simulator import Simulator
+
+T = TypeVar("T")
+
+
+def _copy_in(obj: Any) -> Any:
+    try:
+        return orjson.loads(orjson.dumps(obj))
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise BadRequestError(f"the request body is not valid JSON: {exc}") from None
+
+
+def _copy_out(obj: Any) -> Any:
+    return orjson.loads(orjson.dumps(obj))
+
+
+class SimClient:
+    """A :class:`shoal.client.Client` served by one :class:`Simulator`, accounted as ``user_agent``."""
+
+    def __init__(self, sim: Simulator, user_agent: str = "shoal") -> None:
+        self._sim = sim
+        self._server = sim.server
+        self.user_agent = user_agent
+
+    async def _call(
+        self, verb: str, gvr: GroupVersionResource, label: str, name: str, fn: Callable[[ResourceInfo], T]
+    ) -> T:
+        """Pay latency, maybe fail by injection, run ``fn`` against the store, account for it."""
+        sim = self._sim
+        start = time.perf_counter()
+        try:
+            delay = sim.profile.delay(verb, label) if sim.profile.rules else 0.0
+            await asyncio.sleep(delay)
+            error = sim.faults.check(verb, label, name)
+            if error is not None:
+                raise error
+            return fn(self._server.resolve(gvr))
+        finally:
+            sim.accounting.record(self.user_agent, verb, label, time.perf_counter() - start)
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    async def get(self, resource: GroupVersionResource, name: str, *, namespace: str | None = None) -> Object:
+        obj = await self._call(
+            "get", resource, resource.resource, name, lambda i: self._server.get(i, name, namespace)
+        )
+        return _copy_out(obj)  # type: ignore[no-any-return]
+
+    async def list(
+        self,
+        resource: GroupVersionResource,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        limit: int = 0,
+        continue_: str = "",
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+    ) -> Object:
+        result = await self._call(
+            "list",
+            resource,
+            resource.resource,
+            "",
+            lambda i: self._server.list(
+                i,
+                namespace=namespace,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                limit=limit,
+                continue_=continue_,
+                resource_version=resource_version,
+                resource_version_match=resource_version_match,
+            ),
+        )
+        return _copy_out(result)  # type: ignore[no-any-return]
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    async def create(
+        self,
+        resource: GroupVersionResource,
+        obj: Object,
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> Object:
+        body = _copy_in(obj)
+        name = _name_of(body)
+        result = await self._call(
+            "create",
+            resource,
+            resource.resource,
+            name,
+            lambda i: self._server.create(i, body, namespace=namespace, dry_run=dry_run),
+        )
+        return _copy_out(result)  # type: ignore[no-any-return]
+
+    async def update(
+        self,
+        resource: GroupVersionResource,
+        obj: Object,
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> Object:
+        return await self._update(resource, obj, namespace, dry_run, status=False)
+
+    async def update_status(
+        self,
+        resource: GroupVersionResource,
+        obj: Object,
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> Object:
+        return await self._update(resource, obj, namespace, dry_run, status=True)
+
+    async def _update(
+        self,
+        resource: GroupVersionResource,
+        obj: Object,
+        namespace: str | None,
+        dry_run: bool,
+        *,
+        status: bool,
+    ) -> Object:
+        body = _copy_in(obj)
+        label = f"{resource.resource}/status" if status else resource.resource
+        result = await self._call(
+            "update",
+            resource,
+            label,
+            _name_of(body),
+            lambda i: self._server.update(i, body, namespace=namespace, dry_run=dry_run, status=status),
+        )
+        return _copy_out(result)  # type: ignore[no-any-return]
+
+    async def patch(
+        self,
+        resource: GroupVersionResource,
+        name: str,
+        patch: Any,
+        *,
+        patch_type: PatchType = PatchType.MERGE,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        force: bool | None = None,
+    ) -> Object:
+        return await self._patch(
+            resource, name, patch, patch_type, namespace, dry_run, field_manager, force, False
+        )
+
+    async def patch_status(
+        self,
+        resource: GroupVersionResource,
+        name: str,
+        patch: Any,
+        *,
+        patch_type: PatchType = PatchType.MERGE,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        force: bool | None = None,
+    ) -> Object:
+        return await self._patch(
+            resource, name, patch, patch_type, namespace, dry_run, field_manager, force, True
+        )
+
+    async def _patch(
+        self,
+        resource: GroupVersionResource,
+        name: str,
+        patch: Any,
+        patch_type: PatchType,
+        namespace: str | None,
+        dry_run: bool,
+        field_manager: str | None,
+        force: bool | None,
+        status: bool,
+    ) -> Object:
+        body = _copy_in(patch)
+        label = f"{resource.resource}/status" if status else resource.resource
+        result = await self._call(
+            "patch",
+            resource,
+            label,
+            name,
+            lambda i: patch_object(
+                self._server,
+                i,
+                name,
+                body,
+                patch_type=PatchType(patch_type),
+                namespace=namespace,
+                dry_run=dry_run,
+                field_manager=field_manager,
+                force=force,
+                status=status,
+            ),
+        )
+        return _copy_out(result)  # type: ignore[no-any-return]
+
+    async def delete(
+        self,
+        resource: GroupVersionResource,
+        name: str,
+        *,
+        namespace: str | None = None,
+        propagation_policy: PropagationPolicy | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Preconditions | None = None,
+        dry_run: bool = False,
+    ) -> Object:
+        result = await self._call(
+            "delete",
+            resource,
+            resource.resource,
+            name,
+            lambda i: self._server.delete(
+                i,
+                name,
+                namespace=namespace,
+                propagation_policy=propagation_policy,
+                grace_period_seconds=grace_period_seconds,
+                preconditions=preconditions,
+                dry_run=dry_run,
+            ),
+        )
+        return _copy_out(result)  # type: ignore[no-any-return]
+
+    async def delete_collection(
+        self,
+        resource: GroupVersionResource,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        propagation_policy: PropagationPolicy | None = None,
+    ) -> Object:
+        result = await self._call(
+            "deletecollection",
+            resource,
+            resource.resource,
+            "",
+            lambda i: self._server.delete_collection(
+                i,
+                namespace=namespace,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                propagation_policy=propagation_policy,
+            ),
+        )
+        return _copy_out(result)  # type: ignore[no-any-return]
+
+    # -- watch -----------------------------------------------------------------------------------
+
+    async def watch(
+        self,
+        resource: GroupVersionResource,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        resource_version: str | None = None,
+        allow_bookmarks: bool = False,
+        send_initial_events: bool = False,
+        timeout_seconds: float | None = None,
+        resource_version_match: str | None = None,
+    ) -> AsyncIterator[WatchEvent]:
+        """See :meth:`shoal.client.Client.watch`. ``resource_version_match`` (only ``NotOlderThan``) is
+        implied by ``send_initial_events``; the HTTP door passes the query value through."""
+        sim = self._sim
+        store = self._server.store
+
+        def start(info: ResourceInfo) -> Any:
+            selection = Filter.parse(info, namespace, label_selector, field_selector)
+            return open_watch(
+                store,
+                info,
+                selection,
+                resource_version=resource_version,
+                resource_version_match=resource_version_match,
+                send_initial_events=send_initial_events,
+                allow_bookmarks=allow_bookmarks,
+                queue_size=sim.watch_queue_size,
+            )
+
+        stream = await self._call("watch", resource, resource.resource, "", start)
+        info, watcher = stream.info, stream.watcher
+        view = self._server.view
+        drop_after = sim.faults.watch_drop(resource.resource)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_seconds is None else loop.time() + max(0.0, timeout_seconds)
+        delivered = 0
+        try:
+            for event in stream.initial:
+                if event.type == "BOOKMARK":
+                    yield event
+                    continue
+                if drop_after is not None and delivered >= drop_after:
+                    return
+                delivered += 1
+                yield WatchEvent(event.type, _copy_out(view(info, event.object)))
+            queue = watcher.queue
+            while True:
+                if queue.empty():
+                    wait = None if deadline is None else deadline - loop.time()
+                    if allow_bookmarks:
+                        wait = sim.bookmark_interval if wait is None else min(wait, sim.bookmark_interval)
+                    if wait is not None and wait <= 0:
+                        return
+                    try:
+                        async with asyncio.timeout(wait):
+                            item = await queue.get()
+                    except TimeoutError:
+                        if deadline is not None and loop.time() >= deadline:
+                            return
+                        if queue.empty():
+                            yield stream.bookmark(store.revision)
+                        continue
+                else:
+                    item = queue.get_nowait()
+                if item is None:
+                    return
+                if isinstance(item, ApiError):
+                    raise item
+                if drop_after is not None and delivered >= drop_after:
+                    return
+                delivered += 1
+                yield WatchEvent(item.type, _copy_out(view(info, item.object)))
+        finally:
+            store.unwatch(watcher)
+            watcher.closed = True
+
+
+def _name_of(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("metadata"), dict):
+        return str(body["metadata"].get("name") or "")
+    return ""

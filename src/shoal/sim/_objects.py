@@ -1,0 +1,74 @@
+"""Small helpers on stored objects: copies, timestamps, uids, generated names.
+
+The store keeps every object as an immutable snapshot that watchers share; anything handed to a caller
+must be the caller's own. These helpers make the two kinds of copy (a private deep copy, a shallow
+"replace one field" copy) explicit and cheap.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from typing import Any
+
+import orjson
+
+from shoal.api import Object
+
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_GENERATED_SUFFIX = 5
+_MAX_NAME_BASE = 63 - _GENERATED_SUFFIX
+
+
+def deep_copy(obj: Any) -> Any:
+    """A private copy of JSON data (an orjson round trip: faster than ``copy.deepcopy``)."""
+    return orjson.loads(orjson.dumps(obj))
+
+
+def now_rfc3339() -> str:
+    """Seconds precision UTC, the apiserver's ``metav1.Time`` form: ``2026-11-24T06:00:00Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def rfc3339_after(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def generated_name(base: str) -> str:
+    """``base`` (cut to 58 characters) plus five random characters, as ``generateName`` does."""
+    suffix = "".join(random.choices(_NAME_ALPHABET, k=_GENERATED_SUFFIX))
+    return base[:_MAX_NAME_BASE] + suffix
+
+
+def meta(obj: Object) -> dict[str, Any]:
+    """``obj["metadata"]`` or an empty dict (never inserted)."""
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}
+
+
+def with_meta(obj: Object, **changes: Any) -> Object:
+    """A shallow copy of ``obj`` whose metadata (also copied) has ``changes``; ``None`` removes a key."""
+    new = dict(obj)
+    m = dict(meta(obj))
+    for key, value in changes.items():
+        if value is None:
+            m.pop(key, None)
+        else:
+            m[key] = value
+    new["metadata"] = m
+    return new
+
+
+def owner_uids(obj: Object | None) -> frozenset[str]:
+    """The uids named by ``metadata.ownerReferences``."""
+    if obj is None:
+        return frozenset()
+    refs = meta(obj).get("ownerReferences")
+    if not refs:
+        return frozenset()
+    return frozenset(str(r.get("uid")) for r in refs if isinstance(r, dict) and r.get("uid"))

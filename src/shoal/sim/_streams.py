@@ -1,0 +1,90 @@
+"""Opening a watch: which events a new stream starts with, and from which revision it goes live.
+
+The three starting points of the apiserver: no resourceVersion (or ``"0"``) sends every current object
+as a synthetic ADDED and then goes live; ``N`` replays every retained change after N (410 when N is
+older than the history); ``sendInitialEvents`` (a streaming list) sends the current objects, then a
+BOOKMARK annotated ``k8s.io/initial-events-end``. Registration and the snapshot of the starting events
+happen in one synchronous step, so no change can slip between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shoal.api import BadRequestError, InvalidError, Object, StatusCause, WatchEvent
+
+from ._lists import Filter, parse_revision
+from ._resources import ResourceInfo
+from ._store import Store
+from ._watch import Watcher
+
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+
+@dataclass(slots=True)
+class WatchStream:
+    """A registered watcher and the events to deliver before its queue."""
+
+    watcher: Watcher
+    initial: list[WatchEvent]
+    info: ResourceInfo
+
+    def bookmark(self, revision: int, *, initial_events_end: bool = False) -> WatchEvent:
+        """A BOOKMARK: an object of the watched kind carrying only ``metadata.resourceVersion``."""
+        m: dict[str, object] = {"resourceVersion": str(revision)}
+        if initial_events_end:
+            m["annotations"] = {INITIAL_EVENTS_END: "true"}
+        obj: Object = {"apiVersion": self.info.api_version, "kind": self.info.kind, "metadata": m}
+        return WatchEvent("BOOKMARK", obj)
+
+
+def open_watch(
+    store: Store,
+    info: ResourceInfo,
+    selection: Filter,
+    *,
+    resource_version: str | None,
+    resource_version_match: str | None = None,
+    send_initial_events: bool = False,
+    allow_bookmarks: bool = False,
+    queue_size: int = 10_000,
+) -> WatchStream:
+    """Register a watcher on ``info``'s storage and compute its starting events."""
+    watcher = Watcher(
+        info.storage,
+        namespace=selection.namespace,
+        labels=selection.labels,
+        fields=selection.fields,
+        extra_paths=selection.extra_paths,
+        queue_size=queue_size,
+    )
+    stream = WatchStream(watcher, [], info)
+    if send_initial_events:
+        if resource_version_match not in (None, "NotOlderThan"):
+            raise InvalidError(
+                'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: '
+                f'"{resource_version_match}": supported values: "NotOlderThan"',
+                causes=(
+                    StatusCause("FieldValueNotSupported", "must be NotOlderThan", "resourceVersionMatch"),
+                ),
+            )
+        if resource_version not in (None, "", "0"):
+            parse_revision(str(resource_version), store)
+        stream.initial = _current(store, info, watcher)
+        if allow_bookmarks:
+            stream.initial.append(stream.bookmark(store.revision, initial_events_end=True))
+    elif resource_version_match:
+        raise BadRequestError("resourceVersionMatch is forbidden for watch unless sendInitialEvents is set")
+    elif resource_version in (None, "", "0"):
+        stream.initial = _current(store, info, watcher)
+    else:
+        revision = parse_revision(str(resource_version), store)
+        events = (watcher.event_for(c) for c in store.changes_since(info.storage, revision))
+        stream.initial = [e for e in events if e is not None]
+    store.watch(watcher)
+    return stream
+
+
+def _current(store: Store, info: ResourceInfo, watcher: Watcher) -> list[WatchEvent]:
+    objects = store.objects(info.storage)
+    return [WatchEvent("ADDED", objects[k]) for k in sorted(objects) if watcher.matches(objects[k])]
