@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from prometheus_client import CollectorRegistry
 
@@ -26,6 +26,7 @@ from shoal.api import (
 
 from ._config import RestConfig
 from ._metrics import ClientStatistics, client_metrics
+from ._protocol import Client
 from ._transport import Transport
 from ._watch import read_watch, watch_params
 
@@ -354,3 +355,10 @@ def delete_options(
     if not body:
         return None
     return {"kind": "DeleteOptions", "apiVersion": "v1", **body}
+
+
+if TYPE_CHECKING:
+
+    def _implements_client(client: HttpClient) -> Client:
+        """mypy checks here that HttpClient satisfies the Client protocol."""
+        return client

@@ -12,11 +12,7 @@ from prometheus_client import CollectorRegistry
 from shoal.api import GVK, GVR, ConflictError, GoneError, InvalidError, NotFoundError, PatchType, WatchEvent
 from shoal.client import HttpClient, resource_for, rest_mapper, watch_forever
 from shoal.sim import Fault, Simulator
-
-try:
-    from shoal.sim import serve  # type: ignore[attr-defined]
-except ImportError:
-    from shoal.sim._serve import serve
+from shoal.sim._serve import serve
 
 # aiohttp 3.14 deprecates TCPSite(shutdown_timeout=...), which shoal.sim.serve still passes.
 pytestmark = pytest.mark.filterwarnings(
