@@ -1,1 +1,66 @@
-"""shoal.bench (see BRIEF layers)."""
+"""``shoal bench``: every scenario runs the seed's "before", Shoal's version and the ideal in one invocation.
+
+Scenarios are named here and imported only when run, so ``shoal bench list`` stays instant and a
+scenario's heavy dependencies (matplotlib, kopf) load only for the scenario that needs them. Each
+scenario module exposes ``run(options: BenchOptions) -> int``; it prints a table and writes
+``<out>/<scenario>.json`` and ``.md`` (and ``.png`` where it plots).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BenchOptions:
+    """What the command line asks of a scenario."""
+
+    out_dir: Path = Path("bench-results")
+    quick: bool = False
+    """Tiny sizes: the test suite uses this to keep every scenario working (never to judge speed)."""
+    scale: float = 1.0
+    profile: bool = False
+    """Write a CPU profile of the Shoal variant next to the report."""
+
+
+SCENARIOS: dict[str, tuple[str, str]] = {
+    "patterns": (
+        "shoal.bench._patterns",
+        "the seed patterns: gather, ComponentGraph, memo, pools, single-flight",
+    ),
+}
+"""Scenario name → (module with a ``run(options)`` function, one-line description)."""
+
+
+def run_scenario(name: str, options: BenchOptions) -> int:
+    """Import and run one scenario; raises KeyError for an unknown name."""
+    module_name, _ = SCENARIOS[name]
+    module = importlib.import_module(module_name)
+    return cast(Callable[[BenchOptions], int], module.run)(options)
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``shoal bench <scenario|list|all> [--quick] [--scale F] [--out DIR] [--profile]``."""
+    if args.scenario == "list":
+        width = max(map(len, SCENARIOS))
+        for name, (_, description) in sorted(SCENARIOS.items()):
+            print(f"{name:<{width}}  {description}")
+        return 0
+    options = BenchOptions(out_dir=Path(args.out), quick=args.quick, scale=args.scale, profile=args.profile)
+    names = sorted(SCENARIOS) if args.scenario == "all" else [args.scenario]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        print(f"unknown scenario {unknown[0]!r}; 'shoal bench list' names them")
+        return 2
+    status = 0
+    for name in names:
+        status |= run_scenario(name, options)
+    return status
+
+
+__all__ = ["SCENARIOS", "BenchOptions", "run_cli", "run_scenario"]

@@ -20,12 +20,12 @@ import math
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from shoal.api import GroupVersionResource
+from shoal.bench import BenchOptions
 from shoal.client import Client
 from shoal.fanout import (
     ComponentGraph,
@@ -426,9 +426,10 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(out_dir: Path, *, quick: bool = False) -> int:
-    """Run the scenario, print the table, write ``patterns.json`` and ``patterns.md`` to ``out_dir``."""
-    results = asyncio.run(run_patterns(quick=quick))
+def run(options: BenchOptions) -> int:
+    """Run the scenario, print the table, write ``patterns.json`` and ``patterns.md`` to the output directory."""
+    out_dir = options.out_dir
+    results = asyncio.run(run_patterns(quick=options.quick))
     table = render(results)
     print(table)
     out_dir.mkdir(parents=True, exist_ok=True)
