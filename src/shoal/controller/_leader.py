@@ -169,7 +169,7 @@ class LeaderElector:
         )
         if holder != opts.identity:
             new_spec["acquireTime"] = now
-            new_spec["leaseTransitions"] = int(spec.get("leaseTransitions") or 0) + (1 if holder else 0)
+            new_spec["leaseTransitions"] = int(spec.get("leaseTransitions") or 0) + 1
         try:
             updated = await self.client.update(LEASES, {**lease, "spec": new_spec}, namespace=opts.namespace)
         except ConflictError:
