@@ -18,6 +18,7 @@ from ._ndjson import NdjsonDecoder as NdjsonDecoder
 from ._protocol import Client as Client
 from ._ratelimit import TokenBucket as TokenBucket
 from ._resume import WatchBackoff as WatchBackoff, watch_forever as watch_forever
+from ._throttled import ThrottledClient as ThrottledClient
 from ._transport import TransportError as TransportError
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "RequestStats",
     "ResourceMapping",
     "RestConfig",
+    "ThrottledClient",
     "TokenBucket",
     "TransportError",
     "WatchBackoff",

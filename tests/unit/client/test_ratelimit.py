@@ -79,3 +79,29 @@ def test_waits_never_admit_more_than_the_budget(gaps: list[float]) -> None:
     for i in range(len(admitted)):
         for j in range(i, len(admitted)):
             assert j - i + 1 <= 2 + 5 * (admitted[j] - admitted[i]) + 1e-6
+
+
+async def test_throttled_client_takes_a_token_per_request() -> None:
+    from shoal.api import GVR
+    from shoal.client import ThrottledClient
+    from shoal.sim import Simulator
+
+    configmaps = GVR("", "v1", "configmaps")
+    bucket = TokenBucket(qps=1000, burst=2, clock=Clock())  # the logical clock never advances
+    async with Simulator() as sim:
+        client = ThrottledClient(sim.client(), bucket)
+        for i in range(4):
+            body = {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"c{i}", "namespace": "default"},
+            }
+            await client.create(configmaps, body)
+        listed = await client.list(configmaps, namespace="default")
+        assert len(listed["items"]) == 4
+        async for event in client.watch(configmaps, namespace="default", resource_version="0"):
+            assert event.type == "ADDED"
+            break
+    # Six requests against a burst of two: the 3rd..6th waited 1, 2, 3, 4 ms of logical time.
+    assert bucket.throttled_seconds == pytest.approx(0.010)
+    assert bucket.tokens() == pytest.approx(-4)
