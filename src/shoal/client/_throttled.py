@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from shoal.api import GroupVersionResource, Object, PatchType, Preconditions, PropagationPolicy, WatchEvent
+from shoal.api import GroupVersionResource, Object, WatchEvent
 
 from ._protocol import Client
 from ._ratelimit import TokenBucket
@@ -45,51 +45,19 @@ class ThrottledClient:
         await self.bucket.acquire()
         return await self.inner.update_status(resource, obj, **options)
 
-    async def patch(
-        self,
-        resource: GroupVersionResource,
-        name: str,
-        patch: Any,
-        *,
-        patch_type: PatchType = PatchType.MERGE,
-        **options: Any,
-    ) -> Object:
+    async def patch(self, resource: GroupVersionResource, name: str, patch: Any, **options: Any) -> Object:
         await self.bucket.acquire()
-        return await self.inner.patch(resource, name, patch, patch_type=patch_type, **options)
+        return await self.inner.patch(resource, name, patch, **options)
 
     async def patch_status(
-        self,
-        resource: GroupVersionResource,
-        name: str,
-        patch: Any,
-        *,
-        patch_type: PatchType = PatchType.MERGE,
-        **options: Any,
+        self, resource: GroupVersionResource, name: str, patch: Any, **options: Any
     ) -> Object:
         await self.bucket.acquire()
-        return await self.inner.patch_status(resource, name, patch, patch_type=patch_type, **options)
+        return await self.inner.patch_status(resource, name, patch, **options)
 
-    async def delete(
-        self,
-        resource: GroupVersionResource,
-        name: str,
-        *,
-        namespace: str | None = None,
-        propagation_policy: PropagationPolicy | None = None,
-        grace_period_seconds: int | None = None,
-        preconditions: Preconditions | None = None,
-        dry_run: bool = False,
-    ) -> Object:
+    async def delete(self, resource: GroupVersionResource, name: str, **options: Any) -> Object:
         await self.bucket.acquire()
-        return await self.inner.delete(
-            resource,
-            name,
-            namespace=namespace,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
-        )
+        return await self.inner.delete(resource, name, **options)
 
     async def delete_collection(self, resource: GroupVersionResource, **options: Any) -> Object:
         await self.bucket.acquire()
