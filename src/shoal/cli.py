@@ -15,6 +15,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shoal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    sim = sub.add_parser("sim", help="serve the Kubernetes API simulator over HTTP and write a kubeconfig")
+    sim.add_argument("--port", type=int, default=0, help="TCP port (default: a free one, printed)")
+    sim.add_argument("--bind", default="127.0.0.1", help="address to listen on (default: 127.0.0.1 only)")
+    sim.add_argument("--profile", default="none", help="latency profile, e.g. none or gitpod-seed")
+    sim.add_argument("--nodes", type=int, default=0, help="simulated nodes (needs the node actors)")
+    sim.add_argument("--token", help="require 'Authorization: Bearer <token>' (401 otherwise)")
+    sim.add_argument("--kubeconfig", default=".shoal/kubeconfig", help="where to write the kubeconfig")
+    sim.add_argument("--kube-version", default="1.37.1", help="the Kubernetes version /version reports")
+
     demo = sub.add_parser("demo", help="run the reference controllers on the embedded simulator")
     demo.add_argument("--keep-running", action="store_true", help="leave the simulator up for kubectl")
 
@@ -34,6 +43,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shoal.bench import run_cli
 
         return run_cli(args)
+    if args.command == "sim":
+        from shoal.sim import run_simulator
+
+        return run_simulator(
+            host=args.bind,
+            port=args.port,
+            profile=args.profile,
+            nodes=args.nodes,
+            token=args.token,
+            kubeconfig_path=args.kubeconfig,
+            kube_version=args.kube_version,
+        )
     if args.command == "demo":
         from shoal.examples.demo import run_demo
 

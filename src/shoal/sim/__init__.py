@@ -14,6 +14,12 @@ from ._resources import (
     ResourceInfo as ResourceInfo,
     ResourceRegistry as ResourceRegistry,
 )
+from ._serve import (
+    ServedSimulator as ServedSimulator,
+    run_simulator as run_simulator,
+    serve as serve,
+    write_kubeconfig as write_kubeconfig,
+)
 from ._simulator import Simulator as Simulator
 from ._store import Store as Store
 from ._streams import INITIAL_EVENTS_END as INITIAL_EVENTS_END
@@ -33,8 +39,12 @@ __all__ = [
     "RequestStats",
     "ResourceInfo",
     "ResourceRegistry",
+    "ServedSimulator",
     "SimClient",
     "Simulator",
     "Store",
     "Watcher",
+    "run_simulator",
+    "serve",
+    "write_kubeconfig",
 ]

@@ -9,17 +9,24 @@ kubectl, the official client and kopf all read, so pointing a real tool at the s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 from aiohttp import web
 
 from ._http import DEFAULT_KUBE_VERSION, HttpApi, ServerOptions, SimulatorSurface
+from ._latency import resolve_profile
+from ._simulator import Simulator
 
 DEFAULT_KUBECONFIG = Path(".shoal/kubeconfig")
 CONTEXT = "shoal"
@@ -108,3 +115,71 @@ def _bound_port(runner: web.AppRunner) -> int:
         if isinstance(address, tuple):
             return int(address[1])
     raise RuntimeError("the HTTP door is not listening on a TCP port")
+
+
+def _say(text: str, stream: TextIO = sys.stdout) -> None:
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def _simulator_options(profile: str, nodes: int) -> dict[str, Any]:
+    resolve_profile(profile)
+    options: dict[str, Any] = {"profile": profile}
+    if nodes:
+        if "nodes" not in inspect.signature(Simulator).parameters:
+            raise ValueError("--nodes: this simulator has no node actors yet; run without --nodes")
+        options["nodes"] = nodes
+    return options
+
+
+async def _serve_forever(
+    options: dict[str, Any], host: str, port: int, token: str | None, path: Path, kube_version: str
+) -> None:
+    async with (
+        Simulator(**options) as sim,
+        serve(sim, host, port, token, kube_version=kube_version) as served,
+    ):
+        written = served.write_kubeconfig(path)
+        _say(f"Kubernetes API simulator serving at {served.url} (reports v{kube_version})")
+        _say(f"kubeconfig written to {written}")
+        _say(f"try in another terminal:  KUBECONFIG={written.resolve()} kubectl get namespaces")
+        _say("press Ctrl-C to stop")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        _say("stopping")
+
+
+def run_simulator(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    profile: str = "none",
+    nodes: int = 0,
+    token: str | None = None,
+    kubeconfig_path: str | os.PathLike[str] = DEFAULT_KUBECONFIG,
+    kube_version: str = DEFAULT_KUBE_VERSION,
+) -> int:
+    """``shoal sim``: serve a fresh simulator until interrupted. Returns the process exit code."""
+    try:
+        options = _simulator_options(profile, nodes)
+    except ValueError as exc:
+        _say(f"shoal sim: {exc}", sys.stderr)
+        return 2
+    main = _serve_forever(options, host, port, token, Path(kubeconfig_path), kube_version)
+    try:
+        try:
+            import uvloop
+        except ImportError:
+            asyncio.run(main)
+        else:
+            uvloop.run(main)
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        _say(f"shoal sim: {exc}", sys.stderr)
+        return 1
+    return 0
