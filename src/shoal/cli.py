@@ -33,6 +33,22 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--scale", type=float, default=1.0, help="multiply the scenario's sizes")
     bench.add_argument("--out", default="bench-results", help="directory for .json/.md/.png reports")
     bench.add_argument("--profile", action="store_true", help="write a CPU profile of the Shoal variant")
+
+    run = sub.add_parser("run", help="run a reconciler (module:Class) against a cluster or the simulator")
+    run.add_argument("target", help="the reconciler as module:Class (instantiated without arguments)")
+    run.add_argument(
+        "--for", dest="for_", required=True, help="group/version/Kind (or /resource) to reconcile"
+    )
+    run.add_argument("--owns", action="append", default=[], help="group/version/Kind of owned objects")
+    run.add_argument("--name", default="", help="controller name in metrics and logs")
+    run.add_argument("--kubeconfig", help="default: $KUBECONFIG, ~/.kube/config, then in-cluster")
+    run.add_argument("--context", help="kubeconfig context")
+    run.add_argument("--namespace", help="watch one namespace only (default: all)")
+    run.add_argument("--max-concurrent-reconciles", type=int, default=16)
+    run.add_argument("--http-port", type=int, default=8080, help="/metrics /healthz /readyz; 0 = off")
+    run.add_argument("--leader-election-id", default="", help="Lease name; turns leader election on")
+    run.add_argument("--leader-election-namespace", help="Lease namespace")
+    run.add_argument("--log-level", default="INFO")
     return parser
 
 
@@ -59,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shoal.examples.demo import run_demo
 
         return run_demo(keep_running=args.keep_running)
+    if args.command == "run":
+        from shoal.controller import run_cli
+
+        return run_cli(args)
     print(f"unknown command {args.command}", file=sys.stderr)
     return 2
 

@@ -38,6 +38,12 @@ from ._reconcile import (
     TerminalError as TerminalError,
 )
 from ._recorder import EventRecorder as EventRecorder, EventType as EventType
+from ._run import (
+    RunOptions as RunOptions,
+    load_reconciler as load_reconciler,
+    run_cli as run_cli,
+    run_reconciler as run_reconciler,
+)
 
 __all__ = [
     "ANNOTATIONS_CHANGED",
@@ -66,7 +72,11 @@ __all__ = [
     "Reconciler",
     "Request",
     "Result",
+    "RunOptions",
     "TerminalError",
     "Watch",
+    "load_reconciler",
     "request_for_object",
+    "run_cli",
+    "run_reconciler",
 ]
