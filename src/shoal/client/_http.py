@@ -26,29 +26,10 @@ from shoal.api import (
 
 from ._config import RestConfig
 from ._metrics import ClientStatistics, client_metrics
+from ._params import delete_options, list_params, selector_params, watch_params, write_params
 from ._protocol import Client
 from ._transport import Transport
-from ._watch import read_watch, watch_params
-
-
-def _write_params(dry_run: bool, field_manager: str | None, force: bool | None = None) -> dict[str, str]:
-    params: dict[str, str] = {}
-    if dry_run:
-        params["dryRun"] = "All"
-    if field_manager:
-        params["fieldManager"] = field_manager
-    if force is not None:
-        params["force"] = "true" if force else "false"
-    return params
-
-
-def _selector_params(label_selector: str, field_selector: str) -> dict[str, str]:
-    params: dict[str, str] = {}
-    if label_selector:
-        params["labelSelector"] = label_selector
-    if field_selector:
-        params["fieldSelector"] = field_selector
-    return params
+from ._watch import read_watch
 
 
 def _metadata(obj: Object) -> dict[str, Any]:
@@ -137,15 +118,9 @@ class HttpClient:
         resource_version: str | None = None,
         resource_version_match: str | None = None,
     ) -> Object:
-        params = _selector_params(label_selector, field_selector)
-        if limit:
-            params["limit"] = str(limit)
-        if continue_:
-            params["continue"] = continue_
-        if resource_version is not None:
-            params["resourceVersion"] = resource_version
-        if resource_version_match:
-            params["resourceVersionMatch"] = resource_version_match
+        params = list_params(
+            label_selector, field_selector, limit, continue_, resource_version, resource_version_match
+        )
         result: Object = await self._transport.request(
             "GET", resource.path(namespace), verb="list", resource=_label(resource), params=params
         )
@@ -166,7 +141,7 @@ class HttpClient:
             resource.path(ns),
             verb="create",
             resource=_label(resource),
-            params=_write_params(dry_run, field_manager),
+            params=write_params(dry_run, field_manager),
             body=obj,
         )
         return result
@@ -187,7 +162,7 @@ class HttpClient:
             resource.path(ns, str(meta.get("name") or ""), subresource),
             verb="update",
             resource=_label(resource, subresource),
-            params=_write_params(dry_run, field_manager),
+            params=write_params(dry_run, field_manager),
             body=obj,
         )
         return result
@@ -231,7 +206,7 @@ class HttpClient:
             resource.path(namespace, name, subresource),
             verb="patch",
             resource=_label(resource, subresource),
-            params=_write_params(dry_run, field_manager, force),
+            params=write_params(dry_run, field_manager, force),
             body=patch,
             content_type=PatchType(patch_type).value,
         )
@@ -300,7 +275,7 @@ class HttpClient:
             resource.path(namespace),
             verb="deletecollection",
             resource=_label(resource),
-            params=_selector_params(label_selector, field_selector),
+            params=selector_params(label_selector, field_selector),
             body=delete_options(propagation_policy, None, None, False),
         )
         return result
@@ -329,32 +304,6 @@ class HttpClient:
 
     def __repr__(self) -> str:
         return f"HttpClient({self.config.host!r})"
-
-
-def delete_options(
-    propagation_policy: PropagationPolicy | None,
-    grace_period_seconds: int | None,
-    preconditions: Preconditions | None,
-    dry_run: bool,
-) -> Object | None:
-    """The ``DeleteOptions`` body for the options given, or None when all are defaults."""
-    body: Object = {}
-    if propagation_policy is not None:
-        body["propagationPolicy"] = propagation_policy
-    if grace_period_seconds is not None:
-        body["gracePeriodSeconds"] = grace_period_seconds
-    if preconditions is not None:
-        pre = {}
-        if preconditions.uid is not None:
-            pre["uid"] = preconditions.uid
-        if preconditions.resource_version is not None:
-            pre["resourceVersion"] = preconditions.resource_version
-        body["preconditions"] = pre
-    if dry_run:
-        body["dryRun"] = ["All"]
-    if not body:
-        return None
-    return {"kind": "DeleteOptions", "apiVersion": "v1", **body}
 
 
 if TYPE_CHECKING:

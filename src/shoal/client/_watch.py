@@ -69,30 +69,3 @@ async def read_watch(
             event = event_from_json(raw)
             if event is not None:
                 yield event
-
-
-def watch_params(
-    *,
-    label_selector: str,
-    field_selector: str,
-    resource_version: str | None,
-    allow_bookmarks: bool,
-    send_initial_events: bool,
-    timeout_seconds: float | None,
-) -> dict[str, str]:
-    """The query string of a watch, spelled as the apiserver parses it."""
-    params = {"watch": "true"}
-    if label_selector:
-        params["labelSelector"] = label_selector
-    if field_selector:
-        params["fieldSelector"] = field_selector
-    if resource_version is not None:
-        params["resourceVersion"] = resource_version
-    if allow_bookmarks:
-        params["allowWatchBookmarks"] = "true"
-    if send_initial_events:
-        params["sendInitialEvents"] = "true"
-        params["resourceVersionMatch"] = "NotOlderThan"
-    if timeout_seconds is not None:
-        params["timeoutSeconds"] = str(max(1, round(timeout_seconds)))
-    return params
