@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
 from shoal.api import GroupVersionResource, NotFoundError
-from shoal.cache import Cache
+from shoal.cache import Cache, CacheOptions
 from shoal.client import Client
 from shoal.sim import Fault, Simulator
 
@@ -83,3 +84,26 @@ async def test_list_errors_are_retried_until_the_cache_syncs(
     await informer.wait_for_sync()
     assert sim.accounting.count(verb="list", resource="configmaps") >= 4
     assert cache_state(cache) == await server_state(client)
+
+
+async def test_resync_replays_cached_objects_as_unchanged_updates(client: Client) -> None:
+    resyncs: list[str] = []
+
+    class Handler:
+        def on_add(self, obj: dict[str, Any], is_in_initial_list: bool) -> None:
+            pass
+
+        def on_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+            if old["metadata"]["resourceVersion"] == new["metadata"]["resourceVersion"]:
+                resyncs.append(new["metadata"]["name"])
+
+        def on_delete(self, obj: dict[str, Any]) -> None:
+            pass
+
+    await client.create(CMS, configmap("a", "default", "1"))
+    cache = Cache(client, options=CacheOptions(resync_period=0.02))
+    cache.informer(CMS).add_handler(Handler())
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(cache.run())
+        await eventually(lambda: resyncs.count("a") >= 2)
+        task.cancel()
