@@ -1,0 +1,1 @@
+"""The conformance suite: Kubernetes API behaviour every door of the simulator must show."""
