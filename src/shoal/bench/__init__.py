@@ -33,6 +33,7 @@ SCENARIOS: dict[str, tuple[str, str]] = {
         "shoal.bench._patterns",
         "the seed patterns: gather, ComponentGraph, memo, pools, single-flight",
     ),
+    "sim-http": ("shoal.bench._sim_http", "HTTP door writes/s, 10 watchers, load from another process"),
 }
 """Scenario name → (module with a ``run(options)`` function, one-line description)."""
 
