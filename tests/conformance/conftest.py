@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
+from prometheus_client import CollectorRegistry
 
-from shoal.client import Client
-from shoal.sim import Simulator
+from shoal.client import Client, HttpClient
+from shoal.sim import Simulator, serve
 
 from ._support import NAMESPACES
 
@@ -26,9 +27,16 @@ async def inprocess_door(sim: Simulator) -> AsyncIterator[Client]:
     yield sim.client()
 
 
+@asynccontextmanager
+async def http_door(sim: Simulator) -> AsyncIterator[Client]:
+    """The HTTP door: the simulator served on 127.0.0.1, reached through Shoal's HttpClient."""
+    async with serve(sim) as served, HttpClient.from_url(served.url, registry=CollectorRegistry()) as client:
+        yield client
+
+
 DOORS: dict[str, Door] = {
     "inprocess": inprocess_door,
-    # "http": start the simulator's HTTP server on 127.0.0.1 and yield an HttpClient for it.
+    "http": http_door,
 }
 """Every door the suite runs through, by name."""
 
