@@ -25,6 +25,7 @@ from shoal.api import (
     PropagationPolicy,
     StatusCause,
 )
+from shoal.api._patch import json_equal
 
 from ._crds import crd_status, validate_crd
 from ._gc import GarbageCollector
@@ -230,7 +231,7 @@ class ApiServer:
 
     def commit_update(self, info: ResourceInfo, new: Object, old: Object, *, dry_run: bool = False) -> Object:
         """Store a prepared update; a no-op write changes nothing, and an emptied deletion removes."""
-        if new == old:
+        if new == old and json_equal(new, old):
             return old
         if info.storage == CRD_STORAGE and not meta(new).get("deletionTimestamp"):
             causes = validate_crd(new)

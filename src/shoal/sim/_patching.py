@@ -20,6 +20,7 @@ from shoal.api import (
     UnsupportedMediaTypeError,
 )
 from shoal.api._patch import apply_json_patch, apply_merge_patch
+from shoal.api._strategic import apply_strategic_merge_patch
 
 from ._objects import deep_copy, meta, now_rfc3339
 from ._resources import ResourceInfo
@@ -64,14 +65,10 @@ def apply_patch(info: ResourceInfo, current: Object, patch: Any, patch_type: Pat
     if patch_type is PatchType.JSON:
         return apply_json_patch(current, patch)
     if patch_type is PatchType.STRATEGIC:
-        from shoal.api._strategic import (  # type: ignore[import-not-found,unused-ignore]
-            apply_strategic_merge_patch,
-        )
-
-        return apply_strategic_merge_patch(deep_copy(current), patch, info.gvk)
+        return apply_strategic_merge_patch(current, patch, info.gvk)
     if not isinstance(patch, dict):
         raise BadRequestError(f"the body of a {patch_type.value} patch must be a JSON object")
-    return apply_merge_patch(deep_copy(current), patch)
+    return apply_merge_patch(current, patch)
 
 
 def fields_v1(value: Any) -> dict[str, Any]:

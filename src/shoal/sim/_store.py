@@ -36,6 +36,7 @@ class Store:
         self.revision = 0
         """The current global resourceVersion."""
         self.history_size = history
+        self.closed = False
         self._objects: dict[str, dict[Key, Object]] = {}
         self._history: dict[str, deque[Change]] = {}
         self._valid_from: dict[str, int] = {}
@@ -182,7 +183,11 @@ class Store:
     # -- watch & compaction -------------------------------------------------------------------------
 
     def watch(self, watcher: Watcher) -> None:
-        """Register ``watcher``: every later change of its storage is offered to it."""
+        """Register ``watcher``: every later change of its storage is offered to it (after
+        :meth:`close_watchers`, the watcher is closed at once)."""
+        if self.closed:
+            watcher.fail(None)
+            return
         self._watchers[watcher.storage].add(watcher)
 
     def unwatch(self, watcher: Watcher) -> None:
@@ -198,6 +203,8 @@ class Store:
             self._valid_from[storage] = self.revision
 
     def close_watchers(self) -> None:
+        """End every watch, now and from now on (the simulator is shutting down)."""
+        self.closed = True
         for watchers in self._watchers.values():
             for watcher in watchers:
                 watcher.fail(None)
