@@ -34,6 +34,7 @@ SCENARIOS: dict[str, tuple[str, str]] = {
         "the seed patterns: gather, ComponentGraph, memo, pools, single-flight",
     ),
     "sim-http": ("shoal.bench._sim_http", "HTTP door writes/s, 10 watchers, load from another process"),
+    "sandboxes": ("shoal.examples.sandboxes._bench", "Fast Sandbox: allocate us, CreateSandbox p50, heartbeat"),
 }
 """Scenario name → (module with a ``run(options)`` function, one-line description)."""
 

@@ -1,0 +1,336 @@
+"""``shoal bench sandboxes``: allocation cost, CreateSandbox latency and the heartbeat sweep, with ideals.
+
+Three parts, each against the seed's own behaviour in the same run:
+
+* allocate: µs per successful allocation at 1,000 and 10,000 fastlets (pool and namespace matching,
+  which the seed's benchmarks forgot: its 14.6 µs measured the reject path), for the indexed registry
+  and for the seed's scan of every fastlet; the reject path too, for the comparison with Go.
+* create: 100 CreateSandbox requests at concurrency 10 over HTTP to simulated fastlets whose create
+  takes 50 ms; p50 of fast mode against the ideal (the fastlet's latency) and of strong mode against
+  fastlet + 2 writes (5 ms each on the simulator).
+* heartbeat: one sweep over 1,000 fastlets at 5 ms a probe, sequential (the seed) and with 100 probes
+  in flight; the ideal is ⌈N/K⌉ probe times.
+
+Prints a table and writes ``<out>/sandboxes.json`` and ``.md``. ``--quick`` shrinks every size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aiohttp
+import orjson
+
+from shoal.controller import Controller, ControllerOptions, Manager, ManagerOptions
+from shoal.sim import LatencyProfile, LatencyRule, Simulator
+
+from ._crd import SANDBOXES, install_sandbox_crd, sandbox_object
+from ._fastlet_client import FastletClient
+from ._fastlets import FastletFleet, FastletLatency
+from ._fastpath import FastPathServer
+from ._heartbeat import HeartbeatSweep
+from ._model import FastletSpec, SandboxRequest
+from ._reconciler import SandboxReconciler, SandboxWaiters
+from ._registry import IMAGE_MISS_PENALTY, SandboxRegistry
+
+if TYPE_CHECKING:
+    from shoal.bench import BenchOptions
+
+T = TypeVar("T")
+IMAGES = frozenset({"alpine", "nginx", "redis"})
+FASTLET_CREATE = 0.050
+PROBE = 0.005
+WRITE = 0.005
+WRITES = LatencyProfile(
+    "sandboxes-w5",
+    (
+        LatencyRule("create", "*", WRITE),
+        LatencyRule("patch", "*/status", WRITE),
+        LatencyRule("update", "*/status", WRITE),
+    ),
+)
+
+
+@dataclass(slots=True)
+class Line:
+    part: str
+    variant: str
+    value: float
+    unit: str
+    ideal: float | None = None
+    goal: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def cells(self) -> tuple[str, ...]:
+        ratio = f"{self.value / self.ideal:.2f}" if self.ideal else ""
+        met = "" if self.goal is None else ("yes" if self.value <= self.goal else "NO")
+        goal = "" if self.goal is None else f"<= {self.goal:g}"
+        ideal = "" if self.ideal is None else f"{self.ideal:.2f}"
+        return (self.part, self.variant, f"{self.value:.2f} {self.unit}", ideal, ratio, goal, met)
+
+
+# -- allocate ---------------------------------------------------------------------------------------
+
+
+class _ScanSlot:
+    __slots__ = ("allocated", "capacity", "images", "name", "namespace", "pool", "ports")
+
+    def __init__(self, spec: FastletSpec) -> None:
+        self.name, self.pool, self.namespace = spec.name, spec.pool, spec.namespace
+        self.capacity, self.images = spec.capacity, spec.images
+        self.allocated = 0
+        self.ports: set[int] = set()
+
+
+def _scan_allocate(slots: dict[str, _ScanSlot], request: SandboxRequest) -> _ScanSlot | None:
+    """The seed's Allocate: copy every fastlet, filter, score, keep the lowest; then commit."""
+    best: _ScanSlot | None = None
+    best_score = math.inf
+    for slot in list(slots.values()):
+        if slot.pool != request.pool or slot.namespace != request.namespace:
+            continue
+        if slot.capacity > 0 and slot.allocated >= slot.capacity:
+            continue
+        if any(p in slot.ports for p in request.ports):
+            continue
+        score = slot.allocated + (0 if request.image in slot.images else IMAGE_MISS_PENALTY)
+        if score < best_score:
+            best, best_score = slot, score
+    if best is not None:
+        best.allocated += 1
+        best.ports.update(request.ports)
+    return best
+
+
+def _specs(n: int) -> list[FastletSpec]:
+    return [FastletSpec(f"fastlet-{i}", "default-pool", "default", 10, IMAGES) for i in range(n)]
+
+
+def _requests(n: int, pool: str = "default-pool") -> list[SandboxRequest]:
+    rng = random.Random(1)
+    images = ("alpine", "nginx", "redis", "ubuntu")
+    return [SandboxRequest(f"sb-{i}", "default", pool, rng.choice(images), (8080 + i % 4,)) for i in range(n)]
+
+
+def _per_op(fn: Callable[[SandboxRequest], object], requests: list[SandboxRequest]) -> float:
+    started = time.perf_counter()
+    for request in requests:
+        fn(request)
+    return (time.perf_counter() - started) / len(requests) * 1e6
+
+
+def _reject(registry: SandboxRegistry) -> Callable[[SandboxRequest], object]:
+    def attempt(request: SandboxRequest) -> object:
+        try:
+            return registry.allocate(request)
+        except Exception:  # noqa: BLE001 - the reject path is what is timed
+            return None
+
+    return attempt
+
+
+def _releaser(registry: SandboxRegistry) -> Callable[[SandboxRequest], object]:
+    return lambda r: registry.release(r.namespace, r.name)
+
+
+def _scanner(slots: dict[str, _ScanSlot]) -> Callable[[SandboxRequest], object]:
+    return lambda r: _scan_allocate(slots, r)
+
+
+def allocate_lines(sizes: tuple[int, ...], ops: int) -> list[Line]:
+    lines: list[Line] = []
+    for n, goal in zip(sizes, (15.0, 20.0), strict=False):
+        registry = SandboxRegistry()
+        scan = {s.name: _ScanSlot(s) for s in _specs(n)}
+        for spec in _specs(n):
+            registry.register(spec)
+        count = min(ops, n * 2)
+        requests = _requests(count)
+        success = _per_op(registry.allocate, requests)
+        release = _per_op(_releaser(registry), requests)
+        before = _per_op(_scanner(scan), requests)
+        rejected = _per_op(_reject(registry), _requests(count, pool="other-pool"))
+        lines += [
+            Line("allocate", f"shoal indexed, N={n}", success, "us", goal=goal),
+            Line("allocate", f"seed scan, N={n}", before, "us", extra={"before/shoal": before / success}),
+            Line("allocate", f"shoal reject path, N={n}", rejected, "us"),
+            Line("release", f"shoal, N={n}", release, "us"),
+        ]
+    return lines
+
+
+# -- create -----------------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def _controller(fleets: int) -> AsyncIterator[tuple[FastPathServer, Simulator]]:
+    specs = [FastletSpec(f"fastlet-{i}", "default-pool", "default", 10, IMAGES) for i in range(fleets)]
+    async with (
+        Simulator(profile=WRITES) as sim,
+        FastletFleet(specs, latency=FastletLatency(create=FASTLET_CREATE, status=PROBE)) as fleet,
+        FastletClient() as fastlets,
+    ):
+        client = sim.client()
+        await install_sandbox_crd(client)
+        registry = SandboxRegistry()
+        for spec in fleet.specs():
+            registry.register(spec)
+        waiters = SandboxWaiters()
+        manager = Manager(client, options=ManagerOptions(http_port=0, graceful_shutdown_timeout=10))
+        Controller.build(manager).for_(SANDBOXES, kind="Sandbox").with_options(
+            ControllerOptions(max_concurrent_reconciles=16, need_leader_election=False)
+        ).complete(SandboxReconciler(registry, fastlets, waiters))
+        async with manager, FastPathServer(registry, fastlets, client, waiters=waiters) as server:
+            await server.serve()
+            yield server, sim
+
+
+async def _load(url: str, mode: str, requests: int, concurrency: int, prefix: str) -> list[float]:
+    rng = random.Random(2)
+    bodies = [
+        sandbox_object(
+            "default",
+            f"{prefix}-{i}",
+            pool="default-pool",
+            image="alpine" if rng.random() < 0.9 else "ubuntu",
+        )
+        for i in range(requests)
+    ]
+    latencies: list[float] = []
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            started = time.perf_counter()
+            async with session.post(f"{url}/api/v1/sandboxes?mode={mode}", data=orjson.dumps(body)) as reply:
+                await reply.read()
+                if reply.status != 201:
+                    raise RuntimeError(f"CreateSandbox {mode} failed with HTTP {reply.status}")
+            latencies.append(time.perf_counter() - started)
+
+    async with aiohttp.ClientSession() as session, asyncio.TaskGroup() as tg:
+        for _ in range(concurrency):
+            tg.create_task(worker(session))
+    return latencies
+
+
+async def create_lines(requests: int, concurrency: int) -> list[Line]:
+    async with _controller(100) as (server, _):
+        await _load(server.url, "fast", concurrency, concurrency, "warm")  # open keep-alive connections
+        fast = await _load(server.url, "fast", requests, concurrency, "fast")
+        strong = await _load(server.url, "strong", requests, concurrency, "strong")
+    ms = 1000.0
+    ideal_fast = FASTLET_CREATE * ms
+    ideal_strong = (FASTLET_CREATE + 2 * WRITE) * ms
+    return [
+        Line("create p50", "fast", statistics.median(fast) * ms, "ms", ideal_fast, ideal_fast + 1.0),
+        Line("create p95", "fast", _p95(fast) * ms, "ms", ideal_fast),
+        Line("create p50", "strong", statistics.median(strong) * ms, "ms", ideal_strong, ideal_strong + 2.0),
+        Line("create p95", "strong", _p95(strong) * ms, "ms", ideal_strong),
+    ]
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+# -- heartbeat --------------------------------------------------------------------------------------
+
+
+async def heartbeat_lines(n: int, concurrency: int, sequential: bool) -> list[Line]:
+    specs = [FastletSpec(f"fastlet-{i}", "default-pool", "default", 10, IMAGES) for i in range(n)]
+    async with FastletFleet(specs, latency=FastletLatency(status=PROBE)) as fleet, FastletClient() as client:
+        registry = SandboxRegistry()
+        for spec in fleet.specs():
+            registry.register(spec)
+        await HeartbeatSweep(registry, client, concurrency=concurrency).sweep()  # open connections
+        shoal = await HeartbeatSweep(registry, client, concurrency=concurrency).sweep()
+        lines = [
+            Line(
+                "heartbeat sweep",
+                f"shoal K={concurrency}, N={n}",
+                shoal.seconds * 1000,
+                "ms",
+                math.ceil(n / concurrency) * PROBE * 1000,
+                60.0 if n >= 1000 else None,
+                {"unhealthy": len(shoal.unhealthy)},
+            )
+        ]
+        if sequential:
+            seed = await HeartbeatSweep(registry, client, concurrency=1).sweep()
+            lines.append(
+                Line(
+                    "heartbeat sweep", f"seed sequential, N={n}", seed.seconds * 1000, "ms", n * PROBE * 1000
+                )
+            )
+    return lines
+
+
+# -- the scenario -----------------------------------------------------------------------------------
+
+HEADER = ("part", "variant", "value", "ideal", "x ideal", "goal", "met")
+
+
+def run(options: BenchOptions) -> int:
+    """Run every part, print the table, write ``sandboxes.json`` and ``.md``; 1 when a goal is missed."""
+    quick = options.quick
+    sizes = (50, 200) if quick else (1000, 10000)
+    started = time.perf_counter()
+    lines = allocate_lines(sizes, 200 if quick else 5000)
+    lines += _run_loop(create_lines(10 if quick else 100, 10 if not quick else 5))
+    lines += _run_loop(heartbeat_lines(20 if quick else 1000, 100, sequential=True))
+    rows = [line.cells() for line in lines]
+    _print(rows)
+    report = {
+        "scenario": "sandboxes",
+        "quick": quick,
+        "seconds": time.perf_counter() - started,
+        "lines": [
+            {
+                "part": x.part,
+                "variant": x.variant,
+                "value": x.value,
+                "unit": x.unit,
+                "ideal": x.ideal,
+                "goal": x.goal,
+                "goal_met": None if x.goal is None else x.value <= x.goal,
+                **x.extra,
+            }
+            for x in lines
+        ],
+    }
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    (options.out_dir / "sandboxes.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    markdown = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    markdown += ["| " + " | ".join(row) + " |" for row in rows]
+    (options.out_dir / "sandboxes.md").write_text("\n".join(markdown) + "\n")
+    missed = [x for x in lines if x.goal is not None and x.value > x.goal]
+    return 1 if missed and not quick else 0
+
+
+def _run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on uvloop when installed (as ``shoal sim`` does), else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
+def _print(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in (HEADER, *rows)) for i in range(len(HEADER))]
+    for row in (HEADER, *rows):
+        text = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        print(text)  # noqa: T201 - the scenario's table
