@@ -15,6 +15,7 @@ from ._support import (
     events_before_marker,
     eventually,
     is_gone,
+    names,
     pod,
     summary,
     watching,
@@ -136,3 +137,35 @@ async def test_bound_pod_with_zero_grace_goes_at_once(client: Client, ns: str) -
     await client.create(PODS, pod("p", ns, node_name="node-1"))
     await client.delete(PODS, "p", namespace=ns, grace_period_seconds=0)
     assert await is_gone(client, PODS, "p", ns)
+
+
+async def test_delete_collection_deletes_what_the_selectors_match(client: Client, ns: str) -> None:
+    await client.create(CONFIGMAPS, configmap("web-1", ns, labels={"app": "web"}))
+    await client.create(CONFIGMAPS, configmap("web-2", ns, labels={"app": "web"}, finalizers=[HOLD]))
+    await client.create(CONFIGMAPS, configmap("db", ns, labels={"app": "db"}))
+    await client.create(CONFIGMAPS, configmap("web-elsewhere", "default", labels={"app": "web"}))
+    answer = await client.delete_collection(CONFIGMAPS, namespace=ns, label_selector="app=web")
+    if answer["kind"] == "ConfigMapList":
+        assert sorted(i["metadata"]["name"] for i in answer["items"]) == ["web-1", "web-2"]
+    assert await names(client, CONFIGMAPS, ns) == {"web-2", "db"}
+    held = await client.get(CONFIGMAPS, "web-2", namespace=ns)
+    assert held["metadata"]["deletionTimestamp"]
+    assert not await is_gone(client, CONFIGMAPS, "web-elsewhere", "default")
+    await client.delete_collection(CONFIGMAPS, namespace=ns, field_selector="metadata.name=db")
+    assert await names(client, CONFIGMAPS, ns) == {"web-2"}
+
+
+async def test_graceful_pod_deletion_is_seen_as_modified_then_deleted(client: Client, ns: str) -> None:
+    made = await client.create(PODS, pod("p", ns, node_name="node-1", grace_seconds=1))
+    async with watching(
+        client, PODS, namespace=ns, resource_version=made["metadata"]["resourceVersion"]
+    ) as w:
+        await client.delete(PODS, "p", namespace=ns)
+        events = await w.take(2, within=10)
+    assert summary(events) == [("MODIFIED", "p"), ("DELETED", "p")]
+    assert events[0].object["metadata"]["deletionTimestamp"]
+
+
+async def test_new_pod_is_pending(client: Client, ns: str) -> None:
+    made = await client.create(PODS, pod("p", ns))
+    assert made["status"]["phase"] == "Pending"

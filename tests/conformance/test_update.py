@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from shoal.api import ConflictError, InvalidError, NotFoundError
 from shoal.client import Client
 
-from ._support import CONFIGMAPS, configmap, custom, events_before_marker, register_crd, rv, summary, watching
+from ._support import (
+    CONFIGMAPS,
+    DEPLOYMENTS,
+    configmap,
+    custom,
+    deployment,
+    events_before_marker,
+    register_crd,
+    rv,
+    summary,
+    watching,
+)
 
 
 async def test_update_changes_the_object_and_its_resource_version(client: Client, ns: str) -> None:
@@ -93,3 +106,31 @@ async def test_dry_run_update_persists_nothing(client: Client, ns: str) -> None:
     now = await client.get(CONFIGMAPS, "a", namespace=ns)
     assert now["data"] == {"v": "1"}
     assert now["metadata"]["resourceVersion"] == made["metadata"]["resourceVersion"]
+
+
+async def test_concurrent_read_modify_write_loses_no_update(client: Client, ns: str) -> None:
+    await client.create(CONFIGMAPS, configmap("counter", ns, data={"n": "0"}))
+    conflicts = 0
+
+    async def increment() -> None:
+        nonlocal conflicts
+        while True:
+            current = await client.get(CONFIGMAPS, "counter", namespace=ns)
+            current["data"]["n"] = str(int(current["data"]["n"]) + 1)
+            try:
+                await client.update(CONFIGMAPS, current)
+            except ConflictError:
+                conflicts += 1
+                continue
+            return
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(20):
+            group.create_task(increment())
+    final = await client.get(CONFIGMAPS, "counter", namespace=ns)
+    assert final["data"]["n"] == "20"
+
+
+async def test_update_status_of_missing_object_is_not_found(client: Client, ns: str) -> None:
+    with pytest.raises(NotFoundError):
+        await client.update_status(DEPLOYMENTS, deployment("missing", ns))
