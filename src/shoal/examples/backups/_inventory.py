@@ -20,7 +20,7 @@ from shoal.client import Client
 from shoal.fanout import bounded_map
 
 from ._blocks import Item, ItemKey
-from ._resources import CRDS, DEFAULT_RESOURCE_TYPES, ResourceType
+from ._resources import CRDS, DEFAULT_RESOURCE_TYPES, ResourceType, custom_resource_definition
 
 WIDGETS = ResourceType(GroupVersionResource("example.shoal.dev", "v1", "widgets"), custom=True)
 
@@ -43,34 +43,13 @@ class Inventory:
         return keys | {ItemKey(CRDS.group_resource, "", name) for name in used}
 
 
-def _definition(group: str, kind: str, plural: str, *, namespaced: bool = True) -> Object:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced" if namespaced else "Cluster",
-            "names": {"plural": plural, "singular": kind.lower(), "kind": kind, "listKind": f"{kind}List"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                    },
-                }
-            ],
-        },
-    }
-
-
 STAND_IN_DEFINITIONS: tuple[Object, ...] = (
-    _definition("rbac.authorization.k8s.io", "RoleBinding", "rolebindings"),
-    _definition("rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", namespaced=False),
-    _definition("discovery.k8s.io", "EndpointSlice", "endpointslices"),
-    _definition("example.shoal.dev", "Widget", "widgets"),
+    custom_resource_definition("rbac.authorization.k8s.io", "RoleBinding", "rolebindings"),
+    custom_resource_definition(
+        "rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", namespaced=False
+    ),
+    custom_resource_definition("discovery.k8s.io", "EndpointSlice", "endpointslices"),
+    custom_resource_definition("example.shoal.dev", "Widget", "widgets"),
 )
 
 

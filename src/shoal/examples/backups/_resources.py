@@ -84,58 +84,82 @@ DEFAULT_RESOURCE_TYPES: tuple[ResourceType, ...] = (
 skipped, as Velero skips resources missing from discovery."""
 
 
-def backup_crd() -> dict[str, Any]:
-    """The CustomResourceDefinition of ``Backup`` (namespaced, with a status subresource)."""
-    status_properties = {
-        "phase": {"type": "string"},
-        "startTimestamp": {"type": "string"},
-        "completionTimestamp": {"type": "string"},
-        "durationSeconds": {"type": "number"},
-        "totalItems": {"type": "integer"},
-        "itemsBackedUp": {"type": "integer"},
-        "itemBlocks": {"type": "integer"},
-        "workers": {"type": "integer"},
-        "errors": {"type": "integer"},
-        "failures": {"type": "array", "items": {"type": "string"}},
-        "archive": {"type": "string"},
-        "message": {"type": "string"},
-    }
-    spec_properties = {
-        "includedNamespaces": {"type": "array", "items": {"type": "string"}},
-        "storageLocation": {"type": "string"},
+def custom_resource_definition(
+    group: str,
+    kind: str,
+    plural: str,
+    *,
+    version: str = "v1",
+    namespaced: bool = True,
+    schema: dict[str, Any] | None = None,
+    **version_fields: Any,
+) -> dict[str, Any]:
+    """A one-version CustomResourceDefinition (schemaless unless ``schema`` is given)."""
+    names = {"plural": plural, "singular": kind.lower(), "kind": kind, "listKind": f"{kind}List"}
+    served = {
+        "name": version,
+        "served": True,
+        "storage": True,
+        "schema": {
+            "openAPIV3Schema": schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+        },
+        **version_fields,
     }
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"backups.{GROUP}"},
+        "metadata": {"name": f"{plural}.{group}"},
         "spec": {
-            "group": GROUP,
-            "scope": "Namespaced",
-            "names": {"plural": "backups", "singular": "backup", "kind": "Backup", "listKind": "BackupList"},
-            "versions": [
-                {
-                    "name": VERSION,
-                    "served": True,
-                    "storage": True,
-                    "subresources": {"status": {}},
-                    "additionalPrinterColumns": [
-                        {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
-                        {"name": "Items", "type": "integer", "jsonPath": ".status.itemsBackedUp"},
-                        {"name": "Errors", "type": "integer", "jsonPath": ".status.errors"},
-                    ],
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {"type": "object", "properties": spec_properties},
-                                "status": {"type": "object", "properties": status_properties},
-                            },
-                        }
-                    },
-                }
-            ],
+            "group": group,
+            "scope": "Namespaced" if namespaced else "Cluster",
+            "names": names,
+            "versions": [served],
         },
     }
+
+
+def backup_crd() -> dict[str, Any]:
+    """The CustomResourceDefinition of ``Backup`` (namespaced, with a status subresource)."""
+    status = {
+        "phase": "string",
+        "startTimestamp": "string",
+        "completionTimestamp": "string",
+        "durationSeconds": "number",
+        "totalItems": "integer",
+        "itemsBackedUp": "integer",
+        "itemBlocks": "integer",
+        "workers": "integer",
+        "errors": "integer",
+        "archive": "string",
+        "message": "string",
+    }
+    status_properties: dict[str, Any] = {name: {"type": kind} for name, kind in status.items()}
+    status_properties["failures"] = {"type": "array", "items": {"type": "string"}}
+    spec_properties = {
+        "includedNamespaces": {"type": "array", "items": {"type": "string"}},
+        "storageLocation": {"type": "string"},
+    }
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": spec_properties},
+            "status": {"type": "object", "properties": status_properties},
+        },
+    }
+    columns = [
+        {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+        {"name": "Items", "type": "integer", "jsonPath": ".status.itemsBackedUp"},
+        {"name": "Errors", "type": "integer", "jsonPath": ".status.errors"},
+    ]
+    return custom_resource_definition(
+        GROUP,
+        "Backup",
+        "backups",
+        version=VERSION,
+        schema=schema,
+        subresources={"status": {}},
+        additionalPrinterColumns=columns,
+    )
 
 
 def backup(
