@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from ._harness import Row as Row, Variant as Variant, VariantContext as VariantContext, run_bench as run_bench
+from ._measure import Measurement as Measurement
+from ._report import Report as Report, RowResult as RowResult
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BenchOptions:
@@ -34,7 +38,13 @@ SCENARIOS: dict[str, tuple[str, str]] = {
         "the seed patterns: gather, ComponentGraph, memo, pools, single-flight",
     ),
     "sim-http": ("shoal.bench._sim_http", "HTTP door writes/s, 10 watchers, load from another process"),
+    "pipeline": ("shoal.bench._pipeline", "start-up, churn lag, priority and reconciles/s: Shoal vs kopf"),
+    "sim-store": ("shoal.bench._sim_store", "in-process store writes/s and watch fan-out, 10 watchers, 10k objects"),
     "sandboxes": ("shoal.examples.sandboxes._bench", "Fast Sandbox: allocate us, CreateSandbox p50, heartbeat"),
+    "workspaces": (
+        "shoal.examples.workspaces._bench",
+        "Gitpod ws-manager: Secrets, cleanup, start E2E, load, URLs",
+    ),
 }
 """Scenario name → (module with a ``run(options)`` function, one-line description)."""
 
@@ -65,4 +75,16 @@ def run_cli(args: argparse.Namespace) -> int:
     return status
 
 
-__all__ = ["SCENARIOS", "BenchOptions", "run_cli", "run_scenario"]
+__all__ = [
+    "SCENARIOS",
+    "BenchOptions",
+    "Measurement",
+    "Report",
+    "Row",
+    "RowResult",
+    "Variant",
+    "VariantContext",
+    "run_bench",
+    "run_cli",
+    "run_scenario",
+]
