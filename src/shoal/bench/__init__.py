@@ -33,6 +33,10 @@ class BenchOptions:
 
 
 SCENARIOS: dict[str, tuple[str, str]] = {
+    "backups": (
+        "shoal.examples.backups._bench",
+        "Velero item blocks: 1 worker vs a bounded pool of W, x0.01 time",
+    ),
     "patterns": (
         "shoal.bench._patterns",
         "the seed patterns: gather, ComponentGraph, memo, pools, single-flight",
