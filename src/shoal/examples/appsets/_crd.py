@@ -1,0 +1,114 @@
+"""The ApplicationSet and Application custom resources (``argoproj.io/v1alpha1``), and object builders.
+
+The reference controller reconciles ApplicationSets into Applications, so both kinds must be served by
+whatever cluster it runs against (the simulator included). Only the fields the controller reads and
+writes are described; the schemas keep unknown fields so real Argo CD objects are accepted as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from shoal.api import AlreadyExistsError, GroupVersionResource
+from shoal.client import Client
+
+GROUP = "argoproj.io"
+VERSION = "v1alpha1"
+APPLICATION_SETS = GroupVersionResource(GROUP, VERSION, "applicationsets")
+APPLICATIONS = GroupVersionResource(GROUP, VERSION, "applications")
+CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+APPLICATION_SET_KIND = "ApplicationSet"
+APPLICATION_KIND = "Application"
+
+
+def _crd(kind: str, plural: str, short_names: list[str]) -> dict[str, Any]:
+    open_object = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "plural": plural,
+                "singular": kind.lower(),
+                "kind": kind,
+                "listKind": f"{kind}List",
+                "shortNames": short_names,
+            },
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {"spec": open_object, "status": open_object},
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+def application_set_crd() -> dict[str, Any]:
+    """The CustomResourceDefinition of ``applicationsets.argoproj.io``."""
+    return _crd(APPLICATION_SET_KIND, "applicationsets", ["appset", "appsets"])
+
+
+def application_crd() -> dict[str, Any]:
+    """The CustomResourceDefinition of ``applications.argoproj.io``."""
+    return _crd(APPLICATION_KIND, "applications", ["app", "apps"])
+
+
+async def install_appset_crds(client: Client) -> None:
+    """Create both CRDs; existing ones are left as they are."""
+    for crd in (application_set_crd(), application_crd()):
+        with contextlib.suppress(AlreadyExistsError):
+            await client.create(CRDS, crd)
+
+
+def application_set_object(
+    namespace: str,
+    name: str,
+    *,
+    repo_url: str,
+    directories: list[str],
+    excludes: tuple[str, ...] = (),
+    revision: str = "HEAD",
+    requeue_after_seconds: float | None = None,
+    name_template: str = "{{path.basename}}",
+) -> dict[str, Any]:
+    """An ApplicationSet with one git directories generator over ``directories`` (glob patterns) of
+    ``repo_url``, templating one Application per matched directory, named by ``name_template``."""
+    generator: dict[str, Any] = {
+        "repoURL": repo_url,
+        "revision": revision,
+        "directories": [{"path": p} for p in directories] + [{"path": p, "exclude": True} for p in excludes],
+    }
+    if requeue_after_seconds is not None:
+        generator["requeueAfterSeconds"] = requeue_after_seconds
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": APPLICATION_SET_KIND,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "generators": [{"git": generator}],
+            "template": {
+                "metadata": {"name": name_template, "labels": {"app.kubernetes.io/part-of": name}},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": repo_url, "targetRevision": revision, "path": "{{path}}"},
+                    "destination": {
+                        "server": "https://kubernetes.default.svc",
+                        "namespace": "{{path.basenameNormalized}}",
+                    },
+                },
+            },
+        },
+    }

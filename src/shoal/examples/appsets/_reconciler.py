@@ -1,0 +1,168 @@
+"""The ApplicationSet reconciler: generate parameters from git, render Applications, converge them.
+
+One reconcile is Argo CD's loop, reshaped around the seed's findings. The git listing goes through a
+:class:`~shoal.fanout.KeyedCache` keyed by (repository, revision), so any number of ApplicationSets on
+the same repository, reconciled at once by different workers, cost one repo-server call. Applications
+are created, patched and deleted concurrently (at most ``application_concurrency`` at a time) and only
+when they differ, so a steady-state reconcile writes nothing. The answer is a requeue after the
+generators' period (3 minutes by default): git is polled, not watched.
+
+Every reconcile is written to a :class:`ReconcileLog` (which key, in which order), which is how tests
+and benchmarks observe progress without timing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from shoal.api import ApiError, InvalidError, NotFoundError, ObjectKey, field_invalid, invalid
+from shoal.cache import INDEX_OWNER_UID
+from shoal.controller import ReconcileContext, Result, TerminalError
+from shoal.fanout import KeyedCache, bounded_map, create_or_patch, gather, update_status_if_changed
+
+from ._crd import APPLICATION_SET_KIND, APPLICATION_SETS, APPLICATIONS, GROUP
+from ._generator import DEFAULT_REQUEUE_AFTER, GitDirectoriesGenerator, parse_generators
+from ._repo_server import RepoServer
+from ._template import render_application
+
+GitCache = KeyedCache[tuple[str, str], list[str]]
+"""Directory listings by (repository URL, revision)."""
+
+
+class ReconcileLog:
+    """The order in which ApplicationSets were reconciled, and how often each was."""
+
+    def __init__(self) -> None:
+        self.order: list[ObjectKey] = []
+        self.counts: Counter[ObjectKey] = Counter()
+        self._changed = asyncio.Condition()
+
+    async def record(self, key: ObjectKey) -> None:
+        self.order.append(key)
+        self.counts[key] += 1
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, condition: Callable[[ReconcileLog], bool]) -> None:
+        """Return once ``condition(self)`` holds (checked after each recorded reconcile)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: condition(self))
+
+
+class AppSetReconciler:
+    """Reconciles ApplicationSets into their Applications (``shoal.controller.Reconciler``).
+
+    Args:
+        repo_server: where directory listings come from.
+        git_cache: shares listings between reconciles; ``None`` calls the repo server every time
+            (the seed's behaviour).
+        application_concurrency: Applications written at once per ApplicationSet.
+        requeue_after: seconds between reconciles when no generator sets ``requeueAfterSeconds``.
+    """
+
+    def __init__(
+        self,
+        repo_server: RepoServer,
+        *,
+        git_cache: GitCache | None = None,
+        application_concurrency: int = 16,
+        requeue_after: float = DEFAULT_REQUEUE_AFTER,
+    ) -> None:
+        if application_concurrency < 1:
+            raise ValueError("application_concurrency must be at least 1")
+        self.repo_server = repo_server
+        self.git_cache = git_cache
+        self.application_concurrency = application_concurrency
+        self.requeue_after = requeue_after
+        self.log = ReconcileLog()
+
+    async def reconcile(self, ctx: ReconcileContext, request: ObjectKey) -> Result | None:
+        await self.log.record(request)
+        try:
+            appset = await ctx.reader.get(APPLICATION_SETS, request.name, namespace=request.namespace)
+        except NotFoundError:
+            return None  # its Applications go with it: they carry its ownerReference
+        if appset["metadata"].get("deletionTimestamp"):
+            return None
+        try:
+            generators = parse_generators(appset)
+            listings = await gather(*(self._directories(g) for g in generators))
+            desired = self._render(appset, generators, listings)
+        except InvalidError as error:
+            await self._set_status(ctx, appset, 0, error.message)
+            raise TerminalError(error) from error
+        current = await ctx.reader.list(
+            APPLICATIONS, namespace=request.namespace, index=(INDEX_OWNER_UID, appset["metadata"]["uid"])
+        )
+        by_name = {app["metadata"]["name"]: app for app in current}
+        stale = [name for name in by_name if name not in desired]
+
+        async def converge(name: str) -> None:
+            if name in desired:
+                await create_or_patch(ctx.client, APPLICATIONS, desired[name], current=by_name.get(name))
+            else:
+                with contextlib.suppress(NotFoundError):
+                    await ctx.client.delete(APPLICATIONS, name, namespace=request.namespace)
+
+        await bounded_map(converge, [*desired, *stale], limit=self.application_concurrency).collect()
+        await self._set_status(ctx, appset, len(desired), "")
+        periods = [g.requeue_after for g in generators if g.requeue_after is not None]
+        return Result(requeue_after=min(periods, default=self.requeue_after))
+
+    async def _directories(self, generator: GitDirectoriesGenerator) -> list[str]:
+        repo, revision = generator.repo_url, generator.revision
+        try:
+            if self.git_cache is None:
+                return await self.repo_server.directories(repo, revision)
+            return await self.git_cache.get(
+                (repo, revision), lambda: self.repo_server.directories(repo, revision)
+            )
+        except NotFoundError as error:
+            raise invalid(
+                APPLICATION_SET_KIND, "", field_invalid("spec.generators.git.repoURL", repo, error.message)
+            ) from error
+
+    @staticmethod
+    def _render(
+        appset: dict[str, Any], generators: list[GitDirectoriesGenerator], listings: tuple[list[str], ...]
+    ) -> dict[str, dict[str, Any]]:
+        desired: dict[str, dict[str, Any]] = {}
+        for generator, directories in zip(generators, listings, strict=True):
+            for params in generator.parameters(directories):
+                app = render_application(appset, params)
+                name = app["metadata"]["name"]
+                if name in desired:
+                    raise invalid(
+                        APPLICATION_SET_KIND,
+                        appset["metadata"]["name"],
+                        field_invalid(
+                            "spec.template.metadata.name", name, "two directories render this name"
+                        ),
+                        group=GROUP,
+                    )
+                desired[name] = app
+        return desired
+
+    @staticmethod
+    async def _set_status(ctx: ReconcileContext, appset: dict[str, Any], count: int, error: str) -> None:
+        condition = {
+            "type": "ErrorOccurred",
+            "status": "True" if error else "False",
+            "reason": "ApplicationGenerationFromParamsError" if error else "ApplicationSetUpToDate",
+            "message": error or "all Applications are generated and up to date",
+        }
+
+        def mutate(obj: dict[str, Any]) -> None:
+            obj["status"] = {"applications": count, "conditions": [condition]}
+
+        try:
+            await update_status_if_changed(ctx.client, APPLICATION_SETS, appset, mutate)
+        except NotFoundError:
+            pass
+        except ApiError:
+            if not error:
+                raise
