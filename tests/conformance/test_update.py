@@ -6,16 +6,18 @@ import asyncio
 
 import pytest
 
-from shoal.api import ConflictError, InvalidError, NotFoundError
+from shoal.api import ConflictError, InvalidError, NotFoundError, PatchType
 from shoal.client import Client
 
 from ._support import (
     CONFIGMAPS,
     DEPLOYMENTS,
+    PODS,
     configmap,
     custom,
     deployment,
     events_before_marker,
+    pod,
     register_crd,
     rv,
     summary,
@@ -134,3 +136,51 @@ async def test_concurrent_read_modify_write_loses_no_update(client: Client, ns: 
 async def test_update_status_of_missing_object_is_not_found(client: Client, ns: str) -> None:
     with pytest.raises(NotFoundError):
         await client.update_status(DEPLOYMENTS, deployment("missing", ns))
+
+
+@pytest.mark.xfail(
+    reason="store: a body uid that differs answers 422 (uid immutable); the apiserver's UID precondition answers 409 Conflict",
+    strict=True,
+)
+async def test_update_with_another_uid_is_conflict(client: Client, ns: str) -> None:
+    made = await client.create(CONFIGMAPS, configmap("a", ns, data={"v": "1"}))
+    body = {**made, "metadata": {**made["metadata"], "uid": "6f1c3b8e-0000-4000-8000-000000000000"}}
+    with pytest.raises(ConflictError):
+        await client.update(CONFIGMAPS, {**body, "data": {"v": "2"}})
+    assert (await client.get(CONFIGMAPS, "a", namespace=ns))["data"] == {"v": "1"}
+
+
+@pytest.mark.xfail(reason="store: ConfigMap immutable: true is not enforced", strict=True)
+async def test_immutable_configmap_rejects_data_changes(client: Client, ns: str) -> None:
+    await client.create(CONFIGMAPS, {**configmap("a", ns, data={"v": "1"}), "immutable": True})
+    with pytest.raises(InvalidError) as caught:
+        await client.patch(CONFIGMAPS, "a", {"data": {"v": "2"}}, namespace=ns)
+    assert "data" in caught.value.fields
+    assert (await client.get(CONFIGMAPS, "a", namespace=ns))["data"] == {"v": "1"}
+
+
+@pytest.mark.xfail(reason="store: apps/v1 Deployment spec.selector is not immutable", strict=True)
+async def test_deployment_selector_is_immutable(client: Client, ns: str) -> None:
+    await client.create(DEPLOYMENTS, deployment("web", ns))
+    relabel = {
+        "spec": {
+            "selector": {"matchLabels": {"app": "other"}},
+            "template": {"metadata": {"labels": {"app": "other"}}},
+        }
+    }
+    with pytest.raises(InvalidError) as caught:
+        await client.patch(DEPLOYMENTS, "web", relabel, namespace=ns)
+    assert "spec.selector" in caught.value.fields
+    stored = await client.get(DEPLOYMENTS, "web", namespace=ns)
+    assert stored["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+
+
+@pytest.mark.xfail(reason="store: pod spec updates are not restricted to the mutable fields", strict=True)
+async def test_pod_spec_is_immutable_except_images(client: Client, ns: str) -> None:
+    await client.create(PODS, pod("p", ns))
+    with pytest.raises(InvalidError) as caught:
+        await client.patch(PODS, "p", {"spec": {"restartPolicy": "Never"}}, namespace=ns)
+    assert "spec" in caught.value.fields
+    image = {"spec": {"containers": [{"name": "main", "image": "registry.k8s.io/pause:3.11"}]}}
+    changed = await client.patch(PODS, "p", image, patch_type=PatchType.STRATEGIC, namespace=ns)
+    assert changed["spec"]["containers"][0]["image"] == "registry.k8s.io/pause:3.11"
