@@ -260,38 +260,27 @@ async def test_dry_run_patch_persists_nothing(client: Client, ns: str) -> None:
     assert now["metadata"]["resourceVersion"] == made["metadata"]["resourceVersion"]
 
 
-def _applied(data: dict[str, str]) -> Object:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "s"}, "data": data}
+async def _apply(
+    client: Client, ns: str, manager: str, data: dict[str, str], *, force: bool | None = None
+) -> Object:
+    """Server-side apply of ConfigMap ``s`` holding ``data``, as ``manager``."""
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "s"}, "data": data}
+    return await client.patch(
+        CONFIGMAPS, "s", body, patch_type=PatchType.APPLY, namespace=ns, field_manager=manager, force=force
+    )
 
 
 @pytest.mark.xfail(
     reason="store: server-side apply has no field ownership conflicts (409 unless force)", strict=True
 )
 async def test_apply_by_another_manager_conflicts_unless_forced(client: Client, ns: str) -> None:
-    first = await client.patch(
-        CONFIGMAPS, "s", _applied({"x": "1"}), patch_type=PatchType.APPLY, namespace=ns, field_manager="one"
-    )
+    first = await _apply(client, ns, "one", {"x": "1"})
     with pytest.raises(ConflictError) as caught:
-        await client.patch(
-            CONFIGMAPS,
-            "s",
-            _applied({"x": "2"}),
-            patch_type=PatchType.APPLY,
-            namespace=ns,
-            field_manager="two",
-        )
+        await _apply(client, ns, "two", {"x": "2"})
     assert ".data.x" in caught.value.message
     now = await client.get(CONFIGMAPS, "s", namespace=ns)
     assert now["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
-    forced = await client.patch(
-        CONFIGMAPS,
-        "s",
-        _applied({"x": "2"}),
-        patch_type=PatchType.APPLY,
-        namespace=ns,
-        field_manager="two",
-        force=True,
-    )
+    forced = await _apply(client, ns, "two", {"x": "2"}, force=True)
     assert forced["data"] == {"x": "2"}
 
 
@@ -299,23 +288,12 @@ async def test_apply_by_another_manager_conflicts_unless_forced(client: Client, 
     reason="store: server-side apply does not remove fields its manager no longer applies", strict=True
 )
 async def test_apply_removes_fields_the_manager_stops_applying(client: Client, ns: str) -> None:
-    await client.patch(
-        CONFIGMAPS,
-        "s",
-        _applied({"x": "1", "y": "1"}),
-        patch_type=PatchType.APPLY,
-        namespace=ns,
-        field_manager="one",
-    )
-    again = await client.patch(
-        CONFIGMAPS, "s", _applied({"x": "1"}), patch_type=PatchType.APPLY, namespace=ns, field_manager="one"
-    )
+    await _apply(client, ns, "one", {"x": "1", "y": "1"})
+    again = await _apply(client, ns, "one", {"x": "1"})
     assert again["data"] == {"x": "1"}
 
 
 async def test_apply_records_the_manager_in_managed_fields(client: Client, ns: str) -> None:
-    made = await client.patch(
-        CONFIGMAPS, "s", _applied({"x": "1"}), patch_type=PatchType.APPLY, namespace=ns, field_manager="one"
-    )
+    made = await _apply(client, ns, "one", {"x": "1"})
     entries = {(m["manager"], m["operation"]) for m in made["metadata"]["managedFields"]}
     assert ("one", "Apply") in entries
