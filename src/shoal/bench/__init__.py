@@ -43,8 +43,14 @@ SCENARIOS: dict[str, tuple[str, str]] = {
     ),
     "sim-http": ("shoal.bench._sim_http", "HTTP door writes/s, 10 watchers, load from another process"),
     "pipeline": ("shoal.bench._pipeline", "start-up, churn lag, priority and reconciles/s: Shoal vs kopf"),
-    "sim-store": ("shoal.bench._sim_store", "in-process store writes/s and watch fan-out, 10 watchers, 10k objects"),
-    "sandboxes": ("shoal.examples.sandboxes._bench", "Fast Sandbox: allocate us, CreateSandbox p50, heartbeat"),
+    "sim-store": (
+        "shoal.bench._sim_store",
+        "in-process store writes/s and watch fan-out, 10 watchers, 10k objects",
+    ),
+    "sandboxes": (
+        "shoal.examples.sandboxes._bench",
+        "Fast Sandbox: allocate us, CreateSandbox p50, heartbeat",
+    ),
     "workspaces": (
         "shoal.examples.workspaces._bench",
         "Gitpod ws-manager: Secrets, cleanup, start E2E, load, URLs",
