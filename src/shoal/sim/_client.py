@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import orjson
 
 from shoal.api import (
-    ApiError,
     BadRequestError,
     GroupVersionResource,
     Object,
@@ -341,33 +340,34 @@ class SimClient:
                     return
                 delivered += 1
                 yield WatchEvent(event.type, _copy_out(view(info, event.object)))
-            queue = watcher.queue
             while True:
-                if queue.empty():
-                    wait = None if deadline is None else deadline - loop.time()
-                    if allow_bookmarks:
-                        wait = sim.bookmark_interval if wait is None else min(wait, sim.bookmark_interval)
-                    if wait is not None and wait <= 0:
-                        return
-                    try:
-                        async with asyncio.timeout(wait):
-                            item = await queue.get()
-                    except TimeoutError:
-                        if deadline is not None and loop.time() >= deadline:
+                batch = watcher.take()
+                if batch:
+                    for event in batch:
+                        if drop_after is not None and delivered >= drop_after:
                             return
-                        if queue.empty():
-                            yield stream.bookmark(store.revision)
-                        continue
-                else:
-                    item = queue.get_nowait()
-                if item is None:
+                        delivered += 1
+                        yield WatchEvent(event.type, _copy_out(view(info, event.object)))
+                    continue
+                if watcher.closed:
+                    if watcher.error is not None:
+                        raise watcher.error
                     return
-                if isinstance(item, ApiError):
-                    raise item
-                if drop_after is not None and delivered >= drop_after:
+                wait = None if deadline is None else deadline - loop.time()
+                if allow_bookmarks:
+                    wait = sim.bookmark_interval if wait is None else min(wait, sim.bookmark_interval)
+                if wait is not None and wait <= 0:
                     return
-                delivered += 1
-                yield WatchEvent(item.type, _copy_out(view(info, item.object)))
+                if wait is None:
+                    await watcher.wait()
+                    continue
+                try:
+                    async with asyncio.timeout(wait):
+                        await watcher.wait()
+                except TimeoutError:
+                    if deadline is not None and loop.time() >= deadline:
+                        return
+                    yield stream.bookmark(store.revision)
         finally:
             store.unwatch(watcher)
             watcher.closed = True

@@ -48,6 +48,14 @@ class ResourceInfo:
     selectable_fields: tuple[str, ...] = ()
     schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     storage_version: bool = True
+    api_version: str = field(init=False, compare=False, hash=False)
+    """``apps/v1``: what objects served here carry in ``apiVersion``."""
+    storage: str = field(init=False, compare=False, hash=False)
+    """``deployments.apps``: the group-qualified resource, the key objects are stored under."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_version", self.gvr.api_version)
+        object.__setattr__(self, "storage", self.gvr.group_resource)
 
     @property
     def list_kind(self) -> str:
@@ -56,14 +64,6 @@ class ResourceInfo:
     @property
     def gvk(self) -> GroupVersionKind:
         return GroupVersionKind(self.gvr.group, self.gvr.version, self.kind)
-
-    @property
-    def api_version(self) -> str:
-        return self.gvr.api_version
-
-    @property
-    def storage(self) -> str:
-        return self.gvr.group_resource
 
 
 class ResourceRegistry:

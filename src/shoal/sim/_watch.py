@@ -1,7 +1,7 @@
 """Watchers: one bounded queue per watch stream, fed synchronously by the store on every commit.
 
 The store never awaits inside a write, so it cannot wait for a slow consumer; instead each watcher owns
-an :class:`asyncio.Queue` with a bound. A watcher whose queue overflows is failed with 410 Expired, as
+a bounded buffer that its stream drains in batches. A watcher whose queue overflows is failed with 410 Expired, as
 the apiserver's watch cache terminates watchers that fall too far behind, and its client relists.
 Selector filtering happens here, once per watcher per change, turning the store's change into the
 event this particular watcher should see (an object that stops matching is a DELETED for it).
@@ -10,6 +10,7 @@ event this particular watcher should see (an object that stops matching is a DEL
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 
 from shoal.api import ApiError, GoneError, Object, WatchEvent, WatchEventType
@@ -32,18 +33,23 @@ class Change:
 class Watcher:
     """The server side of one watch stream on one resource.
 
-    ``queue`` yields :class:`WatchEvent` items, an :class:`ApiError` (the stream failed) or ``None`` (the
-    stream was closed by the server).
+    Events wait in a bounded buffer; the stream's consumer takes them in batches (:meth:`take`) and
+    sleeps in :meth:`wait` while the buffer is empty. :attr:`closed` with :attr:`error` (``None``: a
+    plain close by the server) ends the stream.
     """
 
     __slots__ = (
+        "_events",
         "_everything",
+        "_namespace_only",
+        "_waiter",
         "closed",
+        "error",
         "extra_paths",
         "fields",
         "labels",
+        "max_events",
         "namespace",
-        "queue",
         "storage",
     )
 
@@ -62,9 +68,13 @@ class Watcher:
         self.labels = labels
         self.fields = fields
         self.extra_paths = extra_paths
-        self.queue: asyncio.Queue[WatchEvent | ApiError | None] = asyncio.Queue(queue_size)
+        self.max_events = queue_size
         self.closed = False
-        self._everything = namespace is None and labels.empty and fields.empty
+        self.error: ApiError | None = None
+        self._events: deque[WatchEvent] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._namespace_only = labels.empty and fields.empty
+        self._everything = namespace is None and self._namespace_only
 
     def matches(self, obj: Object) -> bool:
         """Whether ``obj`` is in this watcher's namespace and passes its selectors."""
@@ -81,6 +91,11 @@ class Watcher:
         """The event this watcher sees for ``change`` (``None``: not its business)."""
         if self._everything:
             return WatchEvent(change.type, change.object)
+        if self._namespace_only:
+            # Namespace never changes, so the transition cases cannot arise.
+            if meta(change.object).get("namespace") != self.namespace:
+                return None
+            return WatchEvent(change.type, change.object)
         if change.type != "MODIFIED" or change.previous is None:
             return WatchEvent(change.type, change.object) if self.matches(change.object) else None
         now, before = self.matches(change.object), self.matches(change.previous)
@@ -92,27 +107,51 @@ class Watcher:
         return None
 
     def offer(self, change: Change) -> None:
-        """Queue the event for ``change``, failing the watcher with 410 when its queue is full."""
+        """Buffer the event for ``change``, failing the watcher with 410 when the buffer is full."""
         if self.closed:
             return
         event = self.event_for(change)
         if event is None:
             return
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._events) >= self.max_events:
             self.fail(
                 GoneError(
-                    f"watcher of {self.storage} fell too far behind (more than "
-                    f"{self.queue.maxsize} events queued); relist"
+                    f"watcher of {self.storage} fell too far behind (more than {self.max_events} events "
+                    "buffered); relist"
                 )
             )
+            return
+        self._events.append(event)
+        self._wake()
+
+    def take(self) -> list[WatchEvent]:
+        """Every buffered event, oldest first; the buffer is empty afterwards."""
+        if not self._events:
+            return []
+        out = list(self._events)
+        self._events.clear()
+        return out
+
+    async def wait(self) -> None:
+        """Sleep until events are buffered or the watcher closes (bound it with ``asyncio.timeout``)."""
+        if self._events or self.closed:
+            return
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
 
     def fail(self, error: ApiError | None) -> None:
-        """End the stream: drop what is queued and deliver ``error`` (or a plain close for ``None``)."""
+        """End the stream: drop what is buffered and deliver ``error`` (``None``: a plain close)."""
         if self.closed:
             return
         self.closed = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(error)
+        self.error = error
+        self._events.clear()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)

@@ -76,10 +76,7 @@ def recorded(watchers: list[Watcher]) -> list[tuple[str, str, str]]:
     """``(type, kind, name)`` of everything the watchers queued so far, in global revision order."""
     events = []
     for watcher in watchers:
-        while not watcher.queue.empty():
-            item = watcher.queue.get_nowait()
-            assert item is not None
-            assert not isinstance(item, Exception)
+        for item in watcher.take():
             m = item.object["metadata"]
             events.append((int(m["resourceVersion"]), item.type, item.object["kind"], m["name"]))
     events.sort()
