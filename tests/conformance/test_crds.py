@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shoal.api import GVR, AlreadyExistsError, NotFoundError
+from shoal.api import GVR, AlreadyExistsError, MethodNotAllowedError, NotFoundError
 from shoal.client import Client
 
-from ._support import CRDS, GROUP, custom, eventually, is_gone, names, register_crd
+from ._support import CRDS, GROUP, HOLD, custom, eventually, is_gone, names, register_crd
 
 
 async def test_crd_is_established(client: Client) -> None:
@@ -87,3 +87,24 @@ async def test_other_crds_are_unaffected_by_a_deletion(client: Client, ns: str) 
     await client.delete(CRDS, f"widgets.{GROUP}")
     assert await eventually(lambda: is_gone(client, CRDS, f"widgets.{GROUP}"))
     assert await names(client, gadgets, ns) == {"g"}
+
+
+async def test_crd_deletion_waits_for_held_objects_and_refuses_new_ones(client: Client, ns: str) -> None:
+    widgets = await register_crd(client, "widgets", "Widget")
+    held = custom("Widget", "held", ns)
+    held["metadata"]["finalizers"] = [HOLD]
+    await client.create(widgets, held)
+    answer = await client.delete(CRDS, f"widgets.{GROUP}")
+    assert answer["metadata"]["deletionTimestamp"]
+
+    async def instance_deleting() -> bool:
+        instance = await client.get(widgets, "held", namespace=ns)
+        return bool(instance["metadata"].get("deletionTimestamp"))
+
+    assert await eventually(instance_deleting)
+    assert not await is_gone(client, CRDS, f"widgets.{GROUP}")
+    with pytest.raises(MethodNotAllowedError):
+        await client.create(widgets, custom("Widget", "late", ns))
+
+    await client.patch(widgets, "held", {"metadata": {"finalizers": None}}, namespace=ns)
+    assert await eventually(lambda: is_gone(client, CRDS, f"widgets.{GROUP}"))

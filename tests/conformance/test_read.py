@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from shoal.api import GVR, BadRequestError, GoneError, NotFoundError, Object
+from shoal.api import GVR, BadRequestError, GoneError, NotFoundError, Object, ServerTimeoutError
 from shoal.client import Client
 from shoal.sim import Simulator
 
-from ._support import CONFIGMAPS, NAMESPACES, PODS, configmap, names, pod, rv
+from ._support import CONFIGMAPS, NAMESPACES, PODS, SECRETS, configmap, names, pod, rv
 from .conftest import SimulatedClient
 
 
@@ -173,11 +173,11 @@ async def test_list_selectors_combine(client: Client, ns: str) -> None:
     ) == {"b"}
 
 
-async def read_pages(client: Client, namespace: str, limit: int, **options: str) -> list[Object]:
+async def read_pages(client: Client, namespace: str, limit: int) -> list[Object]:
     pages: list[Object] = []
     token = ""
     while True:
-        page = await client.list(CONFIGMAPS, namespace=namespace, limit=limit, continue_=token, **options)
+        page = await client.list(CONFIGMAPS, namespace=namespace, limit=limit, continue_=token)
         pages.append(page)
         token = page["metadata"].get("continue") or ""
         if not token:
@@ -209,27 +209,53 @@ async def test_paging_serves_the_snapshot_of_the_first_page(client: Client, ns: 
     assert rest["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     objects=st.dictionaries(st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True), st.booleans(), max_size=25),
     page_size=st.integers(min_value=1, max_value=10),
     selected=st.booleans(),
+    data=st.data(),
 )
 async def test_paging_property_every_object_once(
-    fresh: SimulatedClient, objects: dict[str, bool], page_size: int, selected: bool
+    fresh: SimulatedClient, objects: dict[str, bool], page_size: int, selected: bool, data: st.DataObject
 ) -> None:
+    """Pages cover the list's snapshot exactly once, whatever is written between them."""
     async with fresh() as (_sim, client):
         for name, keep in objects.items():
             labels = {"keep": "yes" if keep else "no"}
             await client.create(CONFIGMAPS, configmap(name, "default", labels=labels))
-        default_objects = await names(client, CONFIGMAPS, "default")
+        at_start = await names(client, CONFIGMAPS, "default")
         options = {"label_selector": "keep=yes"} if selected else {}
-        pages = await read_pages(client, "default", page_size, **options)
-        seen = [item["metadata"]["name"] for p in pages for item in p["items"]]
+        seen: list[str] = []
+        token = ""
+        version = None
+        for page_number in range(1000):
+            page = await client.list(
+                CONFIGMAPS, namespace="default", limit=page_size, continue_=token, **options
+            )
+            assert len(page["items"]) <= page_size
+            seen.extend(item["metadata"]["name"] for item in page["items"])
+            version = version or page["metadata"]["resourceVersion"]
+            assert page["metadata"]["resourceVersion"] == version
+            token = page["metadata"].get("continue") or ""
+            if not token:
+                break
+            await _write_between_pages(client, data, page_number)
         assert len(seen) == len(set(seen))
-        expected = {n for n, keep in objects.items() if keep} if selected else default_objects
-        assert set(seen) == expected
-        assert all(len(p["items"]) <= page_size for p in pages)
+        assert set(seen) == ({n for n, keep in objects.items() if keep} if selected else at_start)
+
+
+async def _write_between_pages(client: Client, data: st.DataObject, page_number: int) -> None:
+    present = sorted(await names(client, CONFIGMAPS, "default"))
+    for step in range(data.draw(st.integers(0, 3), label="writes between pages")):
+        if present and data.draw(st.booleans(), label="delete"):
+            victim = data.draw(st.sampled_from(present), label="victim")
+            present.remove(victim)
+            await client.delete(CONFIGMAPS, victim, namespace="default")
+        else:
+            prefix = data.draw(st.sampled_from(["0new", "znew"]), label="sorts before or after")
+            name = f"{prefix}-{page_number}-{step}"
+            await client.create(CONFIGMAPS, configmap(name, "default", labels={"keep": "yes"}))
 
 
 async def test_continue_token_after_compaction_is_gone(sim: Simulator, client: Client, ns: str) -> None:
@@ -241,6 +267,32 @@ async def test_continue_token_after_compaction_is_gone(sim: Simulator, client: C
     with pytest.raises(GoneError) as caught:
         await client.list(CONFIGMAPS, namespace=ns, limit=1, continue_=first["metadata"]["continue"])
     assert caught.value.code == 410
+
+
+async def test_list_at_a_future_resource_version_times_out(client: Client, ns: str) -> None:
+    listing = await client.list(CONFIGMAPS, namespace=ns)
+    future = str(int(listing["metadata"]["resourceVersion"]) + 1000)
+    with pytest.raises(ServerTimeoutError) as caught:
+        await client.list(CONFIGMAPS, namespace=ns, resource_version=future)
+    assert "Too large resource version" in caught.value.message
+
+
+@pytest.mark.parametrize(("selector", "expected"), [("type=Opaque", {"opaque"}), ("type!=Opaque", {"tls"})])
+async def test_field_selector_on_secret_type(
+    client: Client, ns: str, selector: str, expected: set[str]
+) -> None:
+    await client.create(SECRETS, {"metadata": {"name": "opaque", "namespace": ns}, "type": "Opaque"})
+    tls = {"tls.crt": "Y2VydA==", "tls.key": "a2V5"}
+    await client.create(
+        SECRETS, {"metadata": {"name": "tls", "namespace": ns}, "type": "kubernetes.io/tls", "data": tls}
+    )
+    assert await names(client, SECRETS, ns, field_selector=selector) == expected
+
+
+async def test_field_selector_on_namespace_phase(client: Client, ns: str) -> None:
+    everything = await names(client, NAMESPACES)
+    assert await names(client, NAMESPACES, field_selector="status.phase=Active") == everything
+    assert await names(client, NAMESPACES, field_selector="status.phase=Terminating") == set()
 
 
 async def test_list_resource_version_zero_and_current_are_served(client: Client, ns: str) -> None:
