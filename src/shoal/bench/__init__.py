@@ -33,6 +33,7 @@ class BenchOptions:
 
 
 SCENARIOS: dict[str, tuple[str, str]] = {
+    "appsets": ("shoal.examples.appsets._bench", "Argo CD ApplicationSet: new appset behind 808, x0.01"),
     "backups": (
         "shoal.examples.backups._bench",
         "Velero item blocks: 1 worker vs a bounded pool of W, x0.01 time",

@@ -19,7 +19,15 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from shoal.api import ApiError, InvalidError, NotFoundError, ObjectKey, field_invalid, invalid
+from shoal.api import (
+    AlreadyExistsError,
+    ApiError,
+    InvalidError,
+    NotFoundError,
+    ObjectKey,
+    field_invalid,
+    invalid,
+)
 from shoal.cache import INDEX_OWNER_UID
 from shoal.controller import ReconcileContext, Result, TerminalError
 from shoal.fanout import KeyedCache, bounded_map, create_or_patch, gather, update_status_if_changed
@@ -102,11 +110,17 @@ class AppSetReconciler:
         stale = [name for name in by_name if name not in desired]
 
         async def converge(name: str) -> None:
-            if name in desired:
-                await create_or_patch(ctx.client, APPLICATIONS, desired[name], current=by_name.get(name))
-            else:
+            app = desired.get(name)
+            if app is None:
                 with contextlib.suppress(NotFoundError):
                     await ctx.client.delete(APPLICATIONS, name, namespace=request.namespace)
+            elif name in by_name:
+                await create_or_patch(ctx.client, APPLICATIONS, app, current=by_name[name])
+            else:  # absent from the cache: create without a live GET first
+                try:
+                    await ctx.client.create(APPLICATIONS, app, namespace=request.namespace)
+                except AlreadyExistsError:
+                    await create_or_patch(ctx.client, APPLICATIONS, app)
 
         await bounded_map(converge, [*desired, *stale], limit=self.application_concurrency).collect()
         await self._set_status(ctx, appset, len(desired), "")
