@@ -47,7 +47,7 @@ class BackupArchive:
 
     def __enter__(self) -> BackupArchive:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tar = tarfile.open(self._partial, "w:gz")
+        self._tar = tarfile.open(self._partial, "w:gz", compresslevel=6, format=tarfile.GNU_FORMAT)
         return self
 
     def __exit__(
