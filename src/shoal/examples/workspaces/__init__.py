@@ -41,7 +41,12 @@ from ._reconciler import (
     workspace_manager as workspace_manager,
     workspace_url as workspace_url,
 )
-from ._start import StartOptions as StartOptions, is_started as is_started, start_workspace as start_workspace
+from ._start import (
+    StartOptions as StartOptions,
+    create_workspace_secrets as create_workspace_secrets,
+    is_started as is_started,
+    start_workspace as start_workspace,
+)
 
 __all__ = [
     "CONTENT_SOURCES",
@@ -59,6 +64,7 @@ __all__ = [
     "add_workspace_controller",
     "clean_up",
     "collect_remote_content",
+    "create_workspace_secrets",
     "delete_workspace_secrets",
     "desired_status",
     "env_secret_name",

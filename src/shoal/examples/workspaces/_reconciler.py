@@ -27,7 +27,7 @@ from shoal.controller import (
     Request,
     Result,
 )
-from shoal.fanout import update_status_if_changed
+from shoal.fanout import WriteOutcome, update_status_if_changed
 
 from ._cleanup import clean_up
 from ._crd import (
@@ -98,6 +98,20 @@ class WorkspaceReconciler:
 
     def __init__(self, *, seed_faithful: bool = False) -> None:
         self.seed_faithful = seed_faithful
+        self._written: dict[Request, tuple[str, dict[str, Any]]] = {}
+        """Per Workspace: the resourceVersion our last status write was based on, and what it wrote."""
+
+    def _with_own_write(self, request: Request, workspace: dict[str, Any]) -> dict[str, Any]:
+        """The Workspace with the status of our last write, if the cached copy predates that write.
+
+        The Pod's ADDED event usually reaches the controller before the status write's MODIFIED event,
+        so the next reconcile reads the Workspace as it was before that write; comparing against it
+        would send the same status again (a wasted, if harmless, write).
+        """
+        last = self._written.get(request)
+        if last is None or last[0] != workspace["metadata"].get("resourceVersion"):
+            return workspace
+        return {**workspace, "status": last[1]}
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
@@ -105,6 +119,7 @@ class WorkspaceReconciler:
         except NotFoundError:
             return None
         if workspace["metadata"].get("deletionTimestamp"):
+            self._written.pop(request, None)
             await self._delete_pod(ctx, workspace)
             await clean_up(ctx.client, workspace, reader=ctx.reader, concurrent=not self.seed_faithful)
             return None
@@ -113,6 +128,7 @@ class WorkspaceReconciler:
         if self.seed_faithful:
             await self._reconcile_seed(ctx, workspace, pods)
             return None
+        workspace = self._with_own_write(request, workspace)
         created = False
         if not pods:
             pods, created = [await self._create_pod(ctx, workspace)], True
@@ -123,7 +139,9 @@ class WorkspaceReconciler:
         def mutate(obj: dict[str, Any]) -> None:
             obj["status"] = status
 
-        await update_status_if_changed(ctx.client, WORKSPACES, workspace, mutate)
+        result = await update_status_if_changed(ctx.client, WORKSPACES, workspace, mutate)
+        if result.outcome is WriteOutcome.PATCHED:
+            self._written[request] = (workspace["metadata"].get("resourceVersion", ""), status)
         return None
 
     async def _reconcile_seed(

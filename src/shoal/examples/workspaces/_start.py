@@ -59,6 +59,25 @@ def is_started(workspace: dict[str, Any]) -> bool:
     return bool(status.get("url")) and bool(status.get("ownerToken"))
 
 
+async def create_workspace_secrets(client: Client, workspace_id: str, *, concurrent: bool = True) -> None:
+    """Create the env Secret (workspace namespace) and the token Secret (secrets namespace); at once,
+    or one after the other with ``concurrent=False`` (the seed before its fix)."""
+    env = secret_object(
+        env_secret_name(workspace_id), NAMESPACE, workspace_id, {"GITPOD_WORKSPACE_ID": workspace_id}
+    )
+    tokens = secret_object(
+        token_secret_name(workspace_id), SECRETS_NAMESPACE, workspace_id, {"token": secrets.token_urlsafe(24)}
+    )
+    if concurrent:
+        await gather(
+            client.create(SECRETS, env, namespace=NAMESPACE),
+            client.create(SECRETS, tokens, namespace=SECRETS_NAMESPACE),
+        )
+    else:
+        await client.create(SECRETS, env, namespace=NAMESPACE)
+        await client.create(SECRETS, tokens, namespace=SECRETS_NAMESPACE)
+
+
 async def start_workspace(
     client: Client,
     workspace_id: str,
@@ -80,20 +99,7 @@ async def start_workspace(
     )
     if existing.get("items"):
         raise AlreadyExistsError(f'workspaces.{WORKSPACES.group} "{workspace_id}" already exists')
-    env = secret_object(
-        env_secret_name(workspace_id), NAMESPACE, workspace_id, {"GITPOD_WORKSPACE_ID": workspace_id}
-    )
-    tokens = secret_object(
-        token_secret_name(workspace_id), SECRETS_NAMESPACE, workspace_id, {"token": secrets.token_urlsafe(24)}
-    )
-    if opts.concurrent_secrets:
-        await gather(
-            client.create(SECRETS, env, namespace=NAMESPACE),
-            client.create(SECRETS, tokens, namespace=SECRETS_NAMESPACE),
-        )
-    else:
-        await client.create(SECRETS, env, namespace=NAMESPACE)
-        await client.create(SECRETS, tokens, namespace=SECRETS_NAMESPACE)
+    await create_workspace_secrets(client, workspace_id, concurrent=opts.concurrent_secrets)
     created = await client.create(
         WORKSPACES, workspace_object(workspace_id, image=image, owner=owner), namespace=NAMESPACE
     )
