@@ -74,11 +74,14 @@ async def client() -> AsyncIterator[Client]:
         yield c
 
 
-async def _run(client: Client, options: BackupOptions, obj: dict[str, Any]) -> dict[str, Any]:
+async def _run(
+    client: Client, options: BackupOptions, obj: dict[str, Any], *, create: bool = True
+) -> dict[str, Any]:
     manager = Manager(client, options=ManagerOptions(http_port=0, registry=CollectorRegistry()))
     add_backup_controller(manager, options)
     async with asyncio.timeout(30), manager:
-        await client.create(BACKUPS, obj)
+        if create:
+            await client.create(BACKUPS, obj)
         while True:  # the test polls the API; the controller itself is event-driven
             current = await client.get(BACKUPS, obj["metadata"]["name"], namespace="default")
             if (current.get("status") or {}).get("phase") in TERMINAL_PHASES:
@@ -179,3 +182,12 @@ async def test_storage_location_from_the_spec(client: Client, tmp_path: Path) ->
     done = await _run(client, _options(tmp_path / "default-dir", Journal(delay=0), 2), obj)
     assert done["status"]["archive"] == str(target / "default" / "located.tar.gz")
     assert _files(target) == ["default", "located.tar.gz"]
+
+
+async def test_a_backup_found_in_progress_was_interrupted(client: Client, tmp_path: Path) -> None:
+    await client.create(BACKUPS, backup("stale", ["mysql-a"]))
+    await client.patch_status(BACKUPS, "stale", {"status": {"phase": "InProgress"}}, namespace="default")
+    done = await _run(client, _options(tmp_path, Journal(), 2), backup("stale", ["mysql-a"]), create=False)
+    assert done["status"]["phase"] == PHASE_FAILED
+    assert done["status"]["message"] == "the backup was interrupted"
+    assert not _files(tmp_path)
