@@ -118,3 +118,14 @@ async def test_gitpod_seed_profile_is_applied_and_the_api_still_behaves(
     assert sim.accounting.count(verb="list", resource="configmaps") == 1
     assert sim.accounting.count(verb="update", resource="deployments/status") == 1
     assert sim.accounting.count(verb="update", resource="configmaps") == 1
+
+
+async def test_accounting_is_kept_per_user_agent(sim: Simulator, client: Client, ns: str) -> None:
+    sim.accounting.reset()
+    await client.create(CONFIGMAPS, configmap("a", ns))
+    await client.get(CONFIGMAPS, "a", namespace=ns)
+    (agent,) = sim.accounting.user_agents()
+    assert sim.accounting.count(user_agent=agent) == 2
+    assert sim.accounting.writes(user_agent=agent) == 1
+    assert sim.accounting.count(user_agent=f"not-{agent}") == 0
+    assert sim.accounting.snapshot(user_agent=agent) == sim.accounting.snapshot()
