@@ -170,6 +170,10 @@ class Controller:
                 await self._reconcile(queue, request, priority, client, cache, recorder)
             finally:
                 queue.done(request)
+            # A reconcile that never awaits (a cache read, a no-op) would otherwise let one worker
+            # drain the whole queue without the loop reading a watch event: a new object could not
+            # overtake the backlog, and lease renewals would stall.
+            await asyncio.sleep(0)
 
     async def _reconcile(
         self,
