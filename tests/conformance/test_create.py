@@ -208,6 +208,7 @@ async def test_new_namespace_is_active_and_the_system_namespaces_exist(client: C
         NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}
     )
     assert made["status"]["phase"] == "Active"
+    assert made["spec"]["finalizers"] == ["kubernetes"]
     assert await names(client, NAMESPACES) >= {
         "default",
         "kube-system",

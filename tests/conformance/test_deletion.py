@@ -169,3 +169,10 @@ async def test_graceful_pod_deletion_is_seen_as_modified_then_deleted(client: Cl
 async def test_new_pod_is_pending(client: Client, ns: str) -> None:
     made = await client.create(PODS, pod("p", ns))
     assert made["status"]["phase"] == "Pending"
+
+
+async def test_finished_pod_is_deleted_at_once_even_when_bound(client: Client, ns: str) -> None:
+    await client.create(PODS, pod("done", ns, node_name="node-1"))
+    await client.patch_status(PODS, "done", {"status": {"phase": "Succeeded"}}, namespace=ns)
+    await client.delete(PODS, "done", namespace=ns)
+    assert await is_gone(client, PODS, "done", ns)

@@ -270,9 +270,6 @@ async def _apply(
     )
 
 
-@pytest.mark.xfail(
-    reason="store: server-side apply has no field ownership conflicts (409 unless force)", strict=True
-)
 async def test_apply_by_another_manager_conflicts_unless_forced(client: Client, ns: str) -> None:
     first = await _apply(client, ns, "one", {"x": "1"})
     with pytest.raises(ConflictError) as caught:
@@ -284,9 +281,6 @@ async def test_apply_by_another_manager_conflicts_unless_forced(client: Client, 
     assert forced["data"] == {"x": "2"}
 
 
-@pytest.mark.xfail(
-    reason="store: server-side apply does not remove fields its manager no longer applies", strict=True
-)
 async def test_apply_removes_fields_the_manager_stops_applying(client: Client, ns: str) -> None:
     await _apply(client, ns, "one", {"x": "1", "y": "1"})
     again = await _apply(client, ns, "one", {"x": "1"})

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from shoal.api import GoneError
+from shoal.api import GoneError, WatchEvent
 from shoal.client import Client
 from shoal.sim import Simulator
 
 from ._support import (
     CONFIGMAPS,
+    NAMESPACES,
     configmap,
+    custom,
     events_before_marker,
     is_added,
+    register_crd,
     rv,
     summary,
     watching,
@@ -154,8 +157,7 @@ async def test_send_initial_events_then_bookmark_marks_the_end(client: Client, n
         while True:
             event = await w.next()
             if event.type == "BOOKMARK":
-                annotations = event.object["metadata"].get("annotations") or {}
-                if annotations.get(INITIAL_EVENTS_END) == "true":
+                if _ends_initial_events(event):
                     bookmark = event
                     break
                 continue
@@ -198,3 +200,44 @@ async def test_deleted_event_carries_the_last_state(client: Client, ns: str) -> 
     assert deleted.type == "DELETED"
     assert deleted.object["data"] == {"last": "state"}
     assert deleted.object["metadata"]["uid"] == made["metadata"]["uid"]
+
+
+async def test_watch_custom_and_cluster_scoped_resources(client: Client) -> None:
+    widgets = await register_crd(client, "widgets", "Widget", scope="Cluster")
+    start = await client.list(widgets)
+    namespaces = await client.list(NAMESPACES)
+    async with (
+        watching(client, widgets, resource_version=start["metadata"]["resourceVersion"]) as on_widgets,
+        watching(
+            client, NAMESPACES, resource_version=namespaces["metadata"]["resourceVersion"]
+        ) as on_namespaces,
+    ):
+        await client.create(widgets, custom("Widget", "w", spec={"size": 1}))
+        await client.patch(widgets, "w", {"spec": {"size": 2}})
+        await client.delete(widgets, "w")
+        await client.create(NAMESPACES, {"metadata": {"name": "fresh"}})
+        widget_events = await on_widgets.take(3)
+        (namespace_event,) = await on_namespaces.take(1)
+    assert summary(widget_events) == [("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w")]
+    assert all(e.object["kind"] == "Widget" for e in widget_events)
+    assert widget_events[1].object["spec"] == {"size": 2}
+    assert (namespace_event.type, namespace_event.object["metadata"]["name"]) == ("ADDED", "fresh")
+
+
+async def test_initial_events_honour_the_selector(client: Client, ns: str) -> None:
+    await client.create(CONFIGMAPS, configmap("web", ns, labels={"app": "web"}))
+    await client.create(CONFIGMAPS, configmap("db", ns, labels={"app": "db"}))
+    options = {
+        "namespace": ns,
+        "label_selector": "app=web",
+        "send_initial_events": True,
+        "allow_bookmarks": True,
+    }
+    async with watching(client, CONFIGMAPS, **options) as w:
+        initial = await w.until(lambda e: e.type == "BOOKMARK" and _ends_initial_events(e))
+    assert summary(initial) == [("ADDED", "web")]
+
+
+def _ends_initial_events(event: WatchEvent) -> bool:
+    annotations = event.object["metadata"].get("annotations") or {}
+    return annotations.get(INITIAL_EVENTS_END) == "true"
