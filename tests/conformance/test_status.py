@@ -7,7 +7,7 @@ import pytest
 from shoal.api import ConflictError, NotFoundError
 from shoal.client import Client
 
-from ._support import DEPLOYMENTS, custom, deployment, register_crd, rv
+from ._support import DEPLOYMENTS, PODS, custom, deployment, pod, register_crd, rv
 
 
 async def test_deployment_update_ignores_status(client: Client, ns: str) -> None:
@@ -108,3 +108,12 @@ async def test_status_write_with_stale_resource_version_is_conflict(client: Clie
     with pytest.raises(ConflictError):
         await client.update_status(DEPLOYMENTS, {**made, "status": {"replicas": 3}})
     assert (await client.get(DEPLOYMENTS, "web", namespace=ns)).get("status", {}).get("replicas") != 3
+
+
+async def test_pod_status_is_written_only_through_the_subresource(client: Client, ns: str) -> None:
+    await client.create(PODS, pod("p", ns, node_name="node-1"))
+    ignored = await client.patch(PODS, "p", {"status": {"phase": "Running"}}, namespace=ns)
+    assert ignored["status"]["phase"] == "Pending"
+    written = await client.patch_status(PODS, "p", {"status": {"phase": "Running"}}, namespace=ns)
+    assert written["status"]["phase"] == "Running"
+    assert (await client.get(PODS, "p", namespace=ns))["status"]["phase"] == "Running"
