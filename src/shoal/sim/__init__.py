@@ -9,6 +9,7 @@ from ._apiserver import ApiServer as ApiServer
 from ._client import SimClient as SimClient
 from ._faults import Fault as Fault, FaultSet as FaultSet
 from ._latency import PROFILES as PROFILES, LatencyProfile as LatencyProfile, LatencyRule as LatencyRule
+from ._nodes import NodeActors as NodeActors, NodeOptions as NodeOptions
 from ._resources import (
     BUILTIN_RESOURCES as BUILTIN_RESOURCES,
     ResourceInfo as ResourceInfo,
@@ -35,6 +36,8 @@ __all__ = [
     "FaultSet",
     "LatencyProfile",
     "LatencyRule",
+    "NodeActors",
+    "NodeOptions",
     "RequestAccounting",
     "RequestStats",
     "ResourceInfo",

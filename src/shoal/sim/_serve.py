@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import os
 import signal
 import sys
@@ -125,9 +124,9 @@ def _say(text: str, stream: TextIO = sys.stdout) -> None:
 def _simulator_options(profile: str, nodes: int) -> dict[str, Any]:
     resolve_profile(profile)
     options: dict[str, Any] = {"profile": profile}
+    if nodes < 0:
+        raise ValueError(f"--nodes must not be negative, got {nodes}")
     if nodes:
-        if "nodes" not in inspect.signature(Simulator).parameters:
-            raise ValueError("--nodes: this simulator has no node actors yet; run without --nodes")
         options["nodes"] = nodes
     return options
 

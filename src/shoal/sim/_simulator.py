@@ -16,6 +16,7 @@ from ._apiserver import ApiServer
 from ._client import SimClient
 from ._faults import FaultSet
 from ._latency import LatencyProfile, resolve_profile
+from ._nodes import NodeActors, NodeOptions
 from ._resources import BUILTIN_RESOURCES, NAMESPACE_GVR, ResourceRegistry
 from ._store import Store
 
@@ -34,6 +35,8 @@ class Simulator:
             kubelet actor.
         pod_grace_cap: upper bound (seconds) of the wait before such a removal (0: in the deleting call).
         seed: seeds the fault injection's random rates.
+        nodes: simulated Ready nodes with a binder and kubelets (KWOK-like); 0 runs none.
+        node_options: capacity and kubelet timing of those nodes.
     """
 
     def __init__(
@@ -46,6 +49,8 @@ class Simulator:
         pod_graceful_delete: bool = True,
         pod_grace_cap: float = 1.0,
         seed: int | None = None,
+        nodes: int = 0,
+        node_options: NodeOptions | None = None,
     ) -> None:
         self.profile = resolve_profile(profile)
         self.watch_queue_size = watch_queue_size
@@ -67,6 +72,9 @@ class Simulator:
         assert namespaces is not None
         for name in BOOTSTRAP_NAMESPACES:
             self.server.create(namespaces, {"metadata": {"name": name}})
+        self.nodes: NodeActors | None = None
+        if nodes:
+            self.nodes = NodeActors(self.server, self._schedule, nodes, node_options or NodeOptions())
 
     def client(self, user_agent: str = "shoal") -> SimClient:
         """An in-process client; ``user_agent`` labels its requests in :attr:`accounting`."""
