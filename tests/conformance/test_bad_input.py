@@ -206,13 +206,8 @@ async def test_bad_input_is_answered_by_status_and_changes_nothing(
     assert await snapshot(client, widgets) == before
 
 
-async def test_namespaced_object_without_a_namespace_is_not_found(
-    client: Client, ns: str, door: str, request: pytest.FixtureRequest
-) -> None:
+async def test_namespaced_object_without_a_namespace_is_not_found(client: Client, ns: str) -> None:
     """``/api/v1/configmaps/<name>`` is no route: the apiserver answers 404."""
-    if door == "inprocess":
-        reason = "store: the in-process client answers 400 BadRequest where the apiserver answers 404"
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     await client.create(CONFIGMAPS, configmap("a", ns))
     with pytest.raises(NotFoundError):
         await client.get(CONFIGMAPS, "a")

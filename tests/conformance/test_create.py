@@ -228,10 +228,6 @@ async def test_cluster_scoped_create_drops_a_body_namespace(
     assert "namespace" not in made["metadata"]
 
 
-@pytest.mark.xfail(
-    reason="store: unknown fields of built-in kinds are kept; the apiserver drops them (fieldValidation defaults to Warn)",
-    strict=True,
-)
 async def test_unknown_fields_of_built_in_kinds_are_dropped(client: Client, ns: str) -> None:
     made = await client.create(CONFIGMAPS, {**configmap("a", ns), "bogus": 1})
     assert "bogus" not in made

@@ -138,10 +138,6 @@ async def test_update_status_of_missing_object_is_not_found(client: Client, ns: 
         await client.update_status(DEPLOYMENTS, deployment("missing", ns))
 
 
-@pytest.mark.xfail(
-    reason="store: a body uid that differs answers 422 (uid immutable); the apiserver's UID precondition answers 409 Conflict",
-    strict=True,
-)
 async def test_update_with_another_uid_is_conflict(client: Client, ns: str) -> None:
     made = await client.create(CONFIGMAPS, configmap("a", ns, data={"v": "1"}))
     body = {**made, "metadata": {**made["metadata"], "uid": "6f1c3b8e-0000-4000-8000-000000000000"}}
@@ -150,7 +146,6 @@ async def test_update_with_another_uid_is_conflict(client: Client, ns: str) -> N
     assert (await client.get(CONFIGMAPS, "a", namespace=ns))["data"] == {"v": "1"}
 
 
-@pytest.mark.xfail(reason="store: ConfigMap immutable: true is not enforced", strict=True)
 async def test_immutable_configmap_rejects_data_changes(client: Client, ns: str) -> None:
     await client.create(CONFIGMAPS, {**configmap("a", ns, data={"v": "1"}), "immutable": True})
     with pytest.raises(InvalidError) as caught:
@@ -159,7 +154,6 @@ async def test_immutable_configmap_rejects_data_changes(client: Client, ns: str)
     assert (await client.get(CONFIGMAPS, "a", namespace=ns))["data"] == {"v": "1"}
 
 
-@pytest.mark.xfail(reason="store: apps/v1 Deployment spec.selector is not immutable", strict=True)
 async def test_deployment_selector_is_immutable(client: Client, ns: str) -> None:
     await client.create(DEPLOYMENTS, deployment("web", ns))
     relabel = {
@@ -175,7 +169,6 @@ async def test_deployment_selector_is_immutable(client: Client, ns: str) -> None
     assert stored["spec"]["selector"] == {"matchLabels": {"app": "web"}}
 
 
-@pytest.mark.xfail(reason="store: pod spec updates are not restricted to the mutable fields", strict=True)
 async def test_pod_spec_is_immutable_except_images(client: Client, ns: str) -> None:
     await client.create(PODS, pod("p", ns))
     with pytest.raises(InvalidError) as caught:
