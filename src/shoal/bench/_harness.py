@@ -215,11 +215,17 @@ def run_bench(scenario: str, description: str, rows: Sequence[Row], options: Ben
     from ._report import Report
 
     profiler = cProfile.Profile() if options.profile else None
-    results = asyncio.run(
-        run_rows(
-            rows, quick=options.quick, scale=options.scale, progress=sys.stderr.isatty(), profiler=profiler
+    reduce_timer_slack()
+    with asyncio.Runner(loop_factory=precise_event_loop) as runner:
+        results = runner.run(
+            run_rows(
+                rows,
+                quick=options.quick,
+                scale=options.scale,
+                progress=sys.stderr.isatty(),
+                profiler=profiler,
+            )
         )
-    )
     report = Report.from_results(scenario, description, results, quick=options.quick, scale=options.scale)
     report.print_table()
     report.write(options.out_dir)

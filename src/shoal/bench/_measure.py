@@ -88,6 +88,7 @@ class Recorder:
         self.milestones: dict[str, float] = {}
         self.phases: dict[str, float] = {}
         self._origin: float | None = None
+        self._implicit_start = time.perf_counter()
         self._open = False
 
     def _counts(self) -> Counter[str]:
@@ -123,9 +124,7 @@ class Recorder:
         """Around a whole variant: counts as its one window if the variant opened none itself."""
         calls = self._counts()
         cpu = time.process_time()
-        started = time.perf_counter()
-        if self._origin is None:
-            self._origin = started
+        started = self._implicit_start = time.perf_counter()
         yield
         if self.windows == 0:
             self.wall = time.perf_counter() - started
@@ -136,8 +135,9 @@ class Recorder:
                 self.samples.append(self.wall)
 
     def milestone(self, name: str) -> None:
-        assert self._origin is not None
-        self.milestones[name] = time.perf_counter() - self._origin
+        """Seconds since the first measured window opened (since the variant began, before any window)."""
+        origin = self._implicit_start if self._origin is None else self._origin
+        self.milestones[name] = time.perf_counter() - origin
 
     def result(self, variant: str) -> Measurement:
         return Measurement(

@@ -160,15 +160,20 @@ class Report:
         return head + "\n".join(table) + "\n\n" + "\n".join(notes) + "\n"
 
     def print_table(self) -> None:
+        """Print the table to stdout (rows by key; their titles in the caption)."""
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*HEADER, title=f"shoal bench {self.scenario}", show_lines=False)
+        caption = "; ".join(f"{r.key}: {r.title}" for r in self.rows)
+        table = Table(*HEADER, title=f"shoal bench {self.scenario}", caption=caption)
+        titles = {f"{r.key} {r.title}": r.key for r in self.rows}
         previous = ""
         for cells in self.lines():
-            table.add_row(cells[0] if cells[0] != previous else "", *cells[1:])
+            table.add_row(titles[cells[0]] if cells[0] != previous else "", *cells[1:])
             previous = cells[0]
         console = Console()
+        if not console.is_terminal:
+            console = Console(width=180)
         console.print(table)
         for note in self.notes:
             console.print(note, style="dim")
