@@ -77,7 +77,10 @@ class ApiServer:
             raise BadRequestError("resource name may not be empty")
         if info.namespaced:
             if not namespace:
-                raise BadRequestError(f"a namespace is required to address {info.gvr.resource}")
+                # /api/v1/configmaps/<name> is no route of the apiserver.
+                raise NotFoundError(
+                    "the server could not find the requested resource", kind=info.gvr.resource
+                )
             return (namespace, name)
         return ("", name)
 

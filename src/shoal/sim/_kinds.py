@@ -1,8 +1,15 @@
-"""Spec validation of the built-in kinds, limited to the rules clients and controllers trip over.
+"""Per-kind rules of the built-in kinds, limited to what clients and controllers trip over.
 
 The real apiserver validates every field of every kind; the simulator checks what a controller under
 test most plausibly gets wrong (pods without containers, negative replicas, a workload selector that
-does not select its own template) and reports it with the apiserver's field paths.
+does not select its own template, changes to immutable fields) and reports it with the apiserver's
+field paths. It also drops unknown top-level and metadata fields of built-in objects, as the
+apiserver's default field validation does.
+
+Deliberate leniencies: a pod's ``spec.nodeName`` may be set by an update when it was empty (the
+simulator has no ``pods/binding`` subresource, so a scheduler under test binds this way), and
+``spec.schedulingGates`` and ``spec.tolerations`` may change freely (the apiserver allows only removing
+gates and adding tolerations).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from shoal.api import ApiError, Object, StatusCause
-from shoal.api._field_errors import invalid_cause, required_cause
+from shoal.api._field_errors import forbidden_cause, invalid_cause, required_cause
 from shoal.api._selectors import LabelSelector
 
 from ._resources import ResourceInfo
@@ -74,3 +81,138 @@ def _workload_spec(spec: Any) -> list[StatusCause]:
                 )
     causes.extend(_pod_spec(template.get("spec"), "spec.template.spec"))
     return causes
+
+
+_IMMUTABLE = "field is immutable"
+_POD_SPEC_MUTABLE = frozenset(
+    {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "schedulingGates"}
+)
+_POD_MUTABLE = (
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+    "(allow it to be set to 1 if it was previously negative)"
+)
+
+
+def validate_update(info: ResourceInfo, new: Object, old: Object) -> list[StatusCause]:
+    """Causes an update of ``old`` to ``new`` is rejected for: immutable fields of the kind."""
+    storage = info.storage
+    if storage in ("configmaps", "secrets") and old.get("immutable") is True:
+        causes = []
+        if new.get("immutable") is not True:
+            causes.append(forbidden_cause("immutable", _IMMUTABLE + " when `immutable` is set"))
+        causes.extend(
+            forbidden_cause(field, _IMMUTABLE + " when `immutable` is set")
+            for field in ("data", "binaryData")
+            if new.get(field) != old.get(field)
+        )
+        return causes
+    if storage in _WORKLOADS:
+        before, after = (old.get("spec") or {}).get("selector"), (new.get("spec") or {}).get("selector")
+        if before != after:
+            return [invalid_cause("spec.selector", after, _IMMUTABLE)]
+        return []
+    if storage == "pods" and _pod_spec_frozen(new.get("spec")) != _pod_spec_frozen(
+        old.get("spec"), new.get("spec")
+    ):
+        return [forbidden_cause("spec", _POD_MUTABLE)]
+    return []
+
+
+def _pod_spec_frozen(spec: Any, bound: Any = None) -> Any:
+    """The part of a pod spec an update must leave alone (``bound``: the new spec, for nodeName)."""
+    if not isinstance(spec, dict):
+        return spec
+    frozen = {k: v for k, v in spec.items() if k not in _POD_SPEC_MUTABLE}
+    for field in ("containers", "initContainers"):
+        if isinstance(frozen.get(field), list):
+            frozen[field] = [
+                {k: v for k, v in c.items() if k != "image"} if isinstance(c, dict) else c
+                for c in frozen[field]
+            ]
+    if isinstance(bound, dict) and not frozen.get("nodeName") and bound.get("nodeName"):
+        frozen["nodeName"] = bound["nodeName"]
+    if isinstance(bound, dict):
+        kept = bound.get("schedulingGates") or []
+        if all(gate in (frozen.get("schedulingGates") or []) for gate in kept):
+            frozen["schedulingGates"] = kept  # scheduling gates may be removed, never added
+    if not frozen.get("schedulingGates"):
+        frozen.pop("schedulingGates", None)
+    return frozen
+
+
+_META_FIELDS = frozenset(
+    {
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    }
+)
+_SPEC_STATUS = frozenset({"spec", "status"})
+_TOP_FIELDS: dict[str, frozenset[str]] = {
+    "configmaps": frozenset({"data", "binaryData", "immutable"}),
+    "secrets": frozenset({"data", "stringData", "type", "immutable"}),
+    "serviceaccounts": frozenset({"secrets", "imagePullSecrets", "automountServiceAccountToken"}),
+    "events": frozenset(
+        {
+            "involvedObject",
+            "reason",
+            "message",
+            "source",
+            "firstTimestamp",
+            "lastTimestamp",
+            "count",
+            "type",
+            "eventTime",
+            "series",
+            "action",
+            "related",
+            "reportingComponent",
+            "reportingInstance",
+        }
+    ),
+    "events.events.k8s.io": frozenset(
+        {
+            "eventTime",
+            "series",
+            "reportingController",
+            "reportingInstance",
+            "action",
+            "reason",
+            "regarding",
+            "related",
+            "note",
+            "type",
+            "deprecatedSource",
+            "deprecatedFirstTimestamp",
+            "deprecatedLastTimestamp",
+            "deprecatedCount",
+        }
+    ),
+    "leases.coordination.k8s.io": frozenset({"spec"}),
+}
+
+
+def prune_unknown(info: ResourceInfo, obj: dict[str, Any]) -> None:
+    """Drop fields the kind does not have: top-level fields of built-ins, metadata fields of every kind."""
+    m = obj.get("metadata")
+    if isinstance(m, dict) and not _META_FIELDS.issuperset(m):
+        obj["metadata"] = {k: v for k, v in m.items() if k in _META_FIELDS}
+    if info.is_crd:
+        return
+    known = _TOP_FIELDS.get(info.storage, _SPEC_STATUS)
+    for key in [k for k in obj if k not in known and k not in ("apiVersion", "kind", "metadata")]:
+        del obj[key]

@@ -1,10 +1,7 @@
 """PATCH in its four formats, applied to the stored object and then treated exactly like an update.
 
-Server-side apply is simplified: the applied configuration is merged into the object with JSON merge
-patch semantics (fields the configuration no longer mentions are kept, lists are replaced whole), and
-``metadata.managedFields`` records one coarse ``Apply`` entry per field manager listing the fields its
-last configuration set. Ownership conflicts between managers are not detected, so ``force`` has no
-effect beyond being accepted. Other writes do not add managedFields entries.
+Merge and JSON patches come from :mod:`shoal.api`, strategic merge patches too (built-in kinds only:
+custom resources get 415), server-side apply from :mod:`._apply`.
 """
 
 from __future__ import annotations
@@ -22,7 +19,8 @@ from shoal.api import (
 from shoal.api._patch import apply_json_patch, apply_merge_patch
 from shoal.api._strategic import apply_strategic_merge_patch
 
-from ._objects import deep_copy, meta, now_rfc3339
+from ._apply import apply_entry, server_side_apply
+from ._objects import meta
 from ._resources import ResourceInfo
 from ._strategy import check_body, immutable_identity, prepare_update
 
@@ -71,27 +69,6 @@ def apply_patch(info: ResourceInfo, current: Object, patch: Any, patch_type: Pat
     return apply_merge_patch(current, patch)
 
 
-def fields_v1(value: Any) -> dict[str, Any]:
-    """A coarse ``FieldsV1`` set: every key of every nested object, lists as leaves."""
-    if not isinstance(value, dict):
-        return {}
-    return {f"f:{k}": fields_v1(v) for k, v in value.items() if k not in ("apiVersion", "kind")}
-
-
-def apply_entry(info: ResourceInfo, manager: str, config: Object, subresource: str = "") -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "manager": manager,
-        "operation": "Apply",
-        "apiVersion": info.api_version,
-        "time": now_rfc3339(),
-        "fieldsType": "FieldsV1",
-        "fieldsV1": fields_v1(config),
-    }
-    if subresource:
-        entry["subresource"] = subresource
-    return entry
-
-
 def patch_object(
     server: ApiServer,
     info: ResourceInfo,
@@ -114,29 +91,28 @@ def patch_object(
     if old is None:
         if not applying or status:
             raise server.not_found(info, name)
-        if not isinstance(patch, dict):
-            raise BadRequestError("the body of an apply patch must be a JSON object")
-        body = deep_copy(patch)
+        body = check_body(info, patch, key[0] or None)
         if meta(body).get("name") not in (None, name):
             raise BadRequestError(
                 f"the name of the object ({meta(body).get('name')}) does not match the name on the URL ({name})"
             )
-        body.setdefault("metadata", {})["name"] = name
+        body["metadata"]["name"] = name
         entry = apply_entry(info, str(field_manager), patch)
         return server.create(info, body, namespace=key[0] or None, dry_run=dry_run, managed_fields=[entry])
     current = server.view(info, old)
-    patched = apply_patch(info, current, patch, patch_type)
+    if applying:
+        check_body(info, patch, key[0] or None)
+        subresource = "status" if status else ""
+        patched = server_side_apply(
+            info, current, patch, str(field_manager), force=bool(force), subresource=subresource
+        )
+    else:
+        patched = apply_patch(info, current, patch, patch_type)
     if not isinstance(patched, dict):
         raise BadRequestError("the patched object is not a JSON object")
     immutable_identity(info, patched, current)
     body = check_body(info, patched, key[0] or None)
     new = prepare_update(info, body, old, status=status, require_version=False)
-    if applying and new != old:
-        entries = [
-            e
-            for e in meta(new).get("managedFields") or ()
-            if not (e.get("manager") == field_manager and e.get("operation") == "Apply")
-        ]
-        entries.append(apply_entry(info, str(field_manager), patch, "status" if status else ""))
-        new = {**new, "metadata": {**meta(new), "managedFields": entries}}
+    if applying and status:
+        new = {**new, "metadata": {**meta(new), "managedFields": meta(patched).get("managedFields")}}
     return server.view(info, server.commit_update(info, new, old, dry_run=dry_run))

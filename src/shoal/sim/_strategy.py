@@ -23,7 +23,7 @@ from shoal.api import (
 from shoal.api._field_errors import causes_text, forbidden_cause, invalid_cause
 from shoal.api._validation import NameRule, validate_metadata
 
-from ._kinds import validate_spec
+from ._kinds import prune_unknown, validate_spec, validate_update
 from ._objects import generated_name, meta, new_uid, now_rfc3339
 from ._resources import ResourceInfo
 
@@ -75,8 +75,9 @@ def check_body(info: ResourceInfo, obj: Any, namespace: str | None) -> dict[str,
         raise BadRequestError("metadata must be a JSON object")
     out: dict[str, Any] = {"apiVersion": info.api_version, "kind": info.kind}
     out.update((k, v) for k, v in obj.items() if k not in ("apiVersion", "kind"))
-    m = dict(raw_meta)
-    out["metadata"] = m
+    out["metadata"] = dict(raw_meta)
+    prune_unknown(info, out)
+    m = out["metadata"]
     if info.namespaced:
         given = m.get("namespace")
         if namespace and given and given != namespace:
@@ -186,7 +187,13 @@ def prepare_update(
             info, name, [invalid_cause("metadata.resourceVersion", 0, "must be specified for an update")]
         )
     if m.get("uid") and m["uid"] != old_meta.get("uid"):
-        raise invalid_error(info, name, [invalid_cause("metadata.uid", m["uid"], "field is immutable")])
+        raise ConflictError(
+            f'Operation cannot be fulfilled on {info.gvr.group_resource} "{name}": Precondition failed: '
+            f"UID in precondition: {m['uid']}, UID in object meta: {old_meta.get('uid')}",
+            name=name,
+            group=info.gvr.group,
+            kind=info.gvr.resource,
+        )
     if status:
         out = dict(old)
         if "status" in new:
@@ -229,7 +236,7 @@ def prepare_update(
     if info.storage == "secrets":
         _fold_string_data(new)
     if _desired_state(new, info) != _desired_state(old, info):
-        causes = validate_spec(info, new)
+        causes = validate_update(info, new, old) or validate_spec(info, new)
         if causes:
             raise invalid_error(info, name, causes)
         m["generation"] = int(old_meta.get("generation") or 0) + 1

@@ -9,7 +9,7 @@ import pytest
 from shoal.api import ConflictError, InvalidError, PatchType
 from shoal.sim import Simulator
 
-from ._helpers import CONFIGMAPS, CRDS, SECRETS, WIDGETS, configmap, widget_crd
+from ._helpers import CONFIGMAPS, CRDS, PODS, SECRETS, WIDGETS, configmap, widget_crd
 
 
 def _widget(name: str, **spec: object) -> dict[str, object]:
@@ -86,28 +86,39 @@ async def test_secret_string_data_is_folded_into_data() -> None:
     assert "stringData" not in made
 
 
-async def test_apply_creates_then_merges_and_records_the_manager() -> None:
+async def test_apply_owns_fields_per_manager() -> None:
     sim = Simulator()
     client = sim.client()
-    config = {**configmap("c"), "data": {"a": "1"}}
-    made = await client.patch(
-        CONFIGMAPS, "c", config, patch_type=PatchType.APPLY, namespace="default", field_manager="me"
-    )
-    assert made["data"] == {"a": "1"}
-    entry = made["metadata"]["managedFields"][0]
-    assert (entry["manager"], entry["operation"]) == ("me", "Apply")
-    assert entry["fieldsV1"]["f:data"] == {"f:a": {}}
-    again = await client.patch(
-        CONFIGMAPS,
-        "c",
-        {**configmap("c"), "data": {"b": "2"}},
-        patch_type=PatchType.APPLY,
-        namespace="default",
-        field_manager="me",
-        force=True,
-    )
-    assert again["data"] == {"a": "1", "b": "2"}
-    assert len(again["metadata"]["managedFields"]) == 1
+
+    async def apply(manager: str, data: dict[str, str], force: bool | None = None) -> dict[str, object]:
+        body = {**configmap("c"), "data": data}
+        return await client.patch(
+            CONFIGMAPS,
+            "c",
+            body,
+            patch_type=PatchType.APPLY,
+            namespace="default",
+            field_manager=manager,
+            force=force,
+        )
+
+    made = await apply("one", {"a": "1", "b": "1"})
+    entry = made["metadata"]["managedFields"][0]  # type: ignore[index]
+    assert (entry["manager"], entry["operation"]) == ("one", "Apply")
+    assert entry["fieldsV1"] == {"f:data": {"f:a": {}, "f:b": {}}}
+    revision = sim.store.revision
+    assert (await apply("one", {"a": "1", "b": "1"}))["metadata"]["resourceVersion"] == str(revision)  # type: ignore[index]
+    shared = await apply("two", {"b": "1", "c": "2"})  # same value: no conflict, both own b
+    assert shared["data"] == {"a": "1", "b": "1", "c": "2"}
+    with pytest.raises(ConflictError, match=r'conflict with "one" using v1: \.data\.a'):
+        await apply("two", {"a": "9"})
+    forced = await apply("two", {"a": "9", "b": "1"}, force=True)
+    assert forced["data"] == {"a": "9", "b": "1"}  # two stopped applying c: removed
+    owners = {e["manager"]: e["fieldsV1"] for e in forced["metadata"]["managedFields"]}  # type: ignore[index]
+    assert owners == {"one": {"f:data": {"f:b": {}}}, "two": {"f:data": {"f:a": {}, "f:b": {}}}}
+    # one no longer applies b, but two still owns it: it stays.
+    kept = await apply("one", {})
+    assert kept["data"] == {"a": "9", "b": "1"}
 
 
 async def test_generate_name_and_dry_run() -> None:
@@ -124,3 +135,25 @@ async def test_generate_name_and_dry_run() -> None:
     made = await client.create(CONFIGMAPS, {"metadata": {"generateName": "x-", "namespace": "default"}})
     assert made["metadata"]["creationTimestamp"].endswith("Z")
     assert made["metadata"]["uid"]
+
+
+async def test_kind_rules_on_update() -> None:
+    sim = Simulator()
+    client = sim.client()
+    pod = {
+        "metadata": {"name": "p", "namespace": "default", "bogus": 1},
+        "spec": {"containers": [{"name": "c", "image": "i"}]},
+        "extra": True,
+    }
+    made = await client.create(PODS, pod)
+    assert "extra" not in made
+    assert "bogus" not in made["metadata"]
+    bound = await client.patch(PODS, "p", {"spec": {"nodeName": "n1"}}, namespace="default")
+    assert bound["spec"]["nodeName"] == "n1"
+    with pytest.raises(InvalidError) as caught:
+        await client.patch(PODS, "p", {"spec": {"nodeName": "n2"}}, namespace="default")
+    assert caught.value.fields == ["spec"]
+    retagged = await client.patch(
+        PODS, "p", {"spec": {"containers": [{"name": "c", "image": "j"}]}}, namespace="default"
+    )
+    assert retagged["spec"]["containers"][0]["image"] == "j"
