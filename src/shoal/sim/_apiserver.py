@@ -15,7 +15,6 @@ from typing import Any
 from shoal.api import (
     AlreadyExistsError,
     BadRequestError,
-    ConflictError,
     ForbiddenError,
     GroupVersionResource,
     MethodNotAllowedError,
@@ -33,7 +32,7 @@ from ._lists import Filter, read_list
 from ._objects import meta, now_rfc3339, rfc3339_after, with_meta
 from ._resources import CRD_GVR, CREATE_ON_UPDATE, ResourceInfo, ResourceRegistry
 from ._store import Key, Store
-from ._strategy import check_body, invalid_error, prepare_create, prepare_update
+from ._strategy import check_body, invalid_error, precondition_failed, prepare_create, prepare_update
 
 Schedule = Callable[[float, Callable[[], None]], None]
 """``schedule(delay_seconds, callback)``: run a store callback later (graceful pod removal)."""
@@ -320,21 +319,10 @@ class ApiServer:
     @staticmethod
     def _check_preconditions(info: ResourceInfo, name: str, m: dict[str, Any], pre: Preconditions) -> None:
         if pre.uid is not None and pre.uid != m.get("uid"):
-            raise ConflictError(
-                f'Operation cannot be fulfilled on {info.gvr.group_resource} "{name}": Precondition failed: '
-                f"UID in precondition: {pre.uid}, UID in object meta: {m.get('uid')}",
-                name=name,
-                group=info.gvr.group,
-                kind=info.gvr.resource,
-            )
+            raise precondition_failed(info, name, "UID", pre.uid, m.get("uid"))
         if pre.resource_version is not None and pre.resource_version != m.get("resourceVersion"):
-            raise ConflictError(
-                f'Operation cannot be fulfilled on {info.gvr.group_resource} "{name}": Precondition failed: '
-                f"ResourceVersion in precondition: {pre.resource_version}, ResourceVersion in object meta: "
-                f"{m.get('resourceVersion')}",
-                name=name,
-                group=info.gvr.group,
-                kind=info.gvr.resource,
+            raise precondition_failed(
+                info, name, "ResourceVersion", pre.resource_version, m.get("resourceVersion")
             )
 
     def delete_collection(

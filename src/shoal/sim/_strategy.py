@@ -55,6 +55,17 @@ def conflict(info: ResourceInfo, name: str) -> ConflictError:
     )
 
 
+def precondition_failed(info: ResourceInfo, name: str, what: str, wanted: Any, actual: Any) -> ConflictError:
+    """409 for a uid or resourceVersion precondition the stored object does not meet."""
+    return ConflictError(
+        f'Operation cannot be fulfilled on {info.gvr.group_resource} "{name}": Precondition failed: '
+        f"{what} in precondition: {wanted}, {what} in object meta: {actual}",
+        name=name,
+        group=info.gvr.group,
+        kind=info.gvr.resource,
+    )
+
+
 def check_body(info: ResourceInfo, obj: Any, namespace: str | None) -> dict[str, Any]:
     """Reject a body that is not an object of this endpoint's kind (400); fill kind/apiVersion/namespace.
 
@@ -187,13 +198,7 @@ def prepare_update(
             info, name, [invalid_cause("metadata.resourceVersion", 0, "must be specified for an update")]
         )
     if m.get("uid") and m["uid"] != old_meta.get("uid"):
-        raise ConflictError(
-            f'Operation cannot be fulfilled on {info.gvr.group_resource} "{name}": Precondition failed: '
-            f"UID in precondition: {m['uid']}, UID in object meta: {old_meta.get('uid')}",
-            name=name,
-            group=info.gvr.group,
-            kind=info.gvr.resource,
-        )
+        raise precondition_failed(info, name, "UID", m["uid"], old_meta.get("uid"))
     if status:
         out = dict(old)
         if "status" in new:
