@@ -133,6 +133,8 @@ async def test_quick_scenario_converges_with_the_expected_calls() -> None:
     assert shoal_a3.calls["patch workspaces/status"] == shoal_a3.windows
     assert "get workspaces" not in shoal_a3.calls  # the shoal start waits by watch, not by polling
     assert calls["S-A3"]["before"].calls["get workspaces"] >= calls["S-A3"]["before"].windows
+    # a Shoal workspace's life: 2 Secrets, Workspace, Pod, status; Workspace, Pod, 2 Secrets deleted; finalizer
+    assert calls["S-A4"]["shoal"].writes == 10 * 10
 
 
 def test_shoal_bench_workspaces_quick_writes_its_reports(tmp_path: Path) -> None:

@@ -100,6 +100,8 @@ class WorkspaceReconciler:
         self.seed_faithful = seed_faithful
         self._written: dict[Request, tuple[str, dict[str, Any]]] = {}
         """Per Workspace: the resourceVersion our last status write was based on, and what it wrote."""
+        self._finalized: dict[Request, str] = {}
+        """Workspaces (by uid) whose cleanup finished, until the cache sees them gone."""
 
     def _with_own_write(self, request: Request, workspace: dict[str, Any]) -> dict[str, Any]:
         """The Workspace with the status of our last write, if the cached copy predates that write.
@@ -117,11 +119,17 @@ class WorkspaceReconciler:
         try:
             workspace = await ctx.reader.get(WORKSPACES, request.name, namespace=request.namespace)
         except NotFoundError:
+            self._finalized.pop(request, None)
             return None
-        if workspace["metadata"].get("deletionTimestamp"):
+        meta = workspace["metadata"]
+        if meta.get("deletionTimestamp"):
             self._written.pop(request, None)
+            if self._finalized.get(request) == meta.get("uid"):
+                return None  # the cache still shows the Workspace our finalizer removal has released
             await self._delete_pod(ctx, workspace)
             await clean_up(ctx.client, workspace, reader=ctx.reader, concurrent=not self.seed_faithful)
+            if not self.seed_faithful:
+                self._finalized[request] = meta.get("uid", "")
             return None
         selector = f"{WORKSPACE_ID_LABEL}={request.name}"
         pods = await ctx.reader.list(PODS, namespace=request.namespace, label_selector=selector)
@@ -131,7 +139,8 @@ class WorkspaceReconciler:
         workspace = self._with_own_write(request, workspace)
         created = False
         if not pods:
-            pods, created = [await self._create_pod(ctx, workspace)], True
+            pod, created = await self._create_pod(ctx, workspace)
+            pods = [pod]
         status = desired_status(workspace, pods)
         if created:
             status["podStarts"] = int(status.get("podStarts") or 0) + 1
@@ -164,13 +173,17 @@ class WorkspaceReconciler:
             namespace=namespace,
         )
 
-    async def _create_pod(self, ctx: ReconcileContext, workspace: dict[str, Any]) -> dict[str, Any]:
-        """Create the Pod; one that exists already (the cache lagged) is read back instead."""
+    async def _create_pod(
+        self, ctx: ReconcileContext, workspace: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
+        """Create the Pod and say so; one that exists already (the cache lagged) is read back instead."""
         namespace = workspace["metadata"]["namespace"]
         try:
-            return await ctx.client.create(PODS, pod_object(workspace), namespace=namespace)
+            return await ctx.client.create(PODS, pod_object(workspace), namespace=namespace), True
         except AlreadyExistsError:
-            return await ctx.client.get(PODS, pod_name(workspace["metadata"]["name"]), namespace=namespace)
+            return await ctx.client.get(
+                PODS, pod_name(workspace["metadata"]["name"]), namespace=namespace
+            ), False
 
     async def _delete_pod(self, ctx: ReconcileContext, workspace: dict[str, Any]) -> None:
         meta = workspace["metadata"]
