@@ -1,0 +1,155 @@
+"""The gang kinds (PodCliqueSet, PodClique, PodGang), their names and labels, and installing them.
+
+Grove's object model in the shape its scale test uses: a PodCliqueSet with R replicas, each replica one
+PodClique per clique template (whose pods form one gang) and one PodGang listing those pods. The
+reconcilers, the tests and the benchmark all need the same names and labels, so they live here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from shoal.api import AlreadyExistsError, GroupVersionResource
+from shoal.client import Client
+
+GROUP = "gangs.shoal.dev"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+PCS_KIND = "PodCliqueSet"
+PCLQ_KIND = "PodClique"
+PODGANG_KIND = "PodGang"
+PODCLIQUESETS = GroupVersionResource(GROUP, VERSION, "podcliquesets")
+PODCLIQUES = GroupVersionResource(GROUP, VERSION, "podcliques")
+PODGANGS = GroupVersionResource(GROUP, VERSION, "podgangs")
+CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+PODS = GroupVersionResource("", "v1", "pods")
+SERVICES = GroupVersionResource("", "v1", "services")
+SERVICE_ACCOUNTS = GroupVersionResource("", "v1", "serviceaccounts")
+SECRETS = GroupVersionResource("", "v1", "secrets")
+ROLES = GroupVersionResource("rbac.authorization.k8s.io", "v1", "roles")
+ROLE_BINDINGS = GroupVersionResource("rbac.authorization.k8s.io", "v1", "rolebindings")
+
+PCS_LABEL = f"{GROUP}/podcliqueset"
+"""On every object of a PodCliqueSet: the set's name."""
+REPLICA_LABEL = f"{GROUP}/replica-index"
+PCLQ_LABEL = f"{GROUP}/podclique"
+PODGANG_LABEL = f"{GROUP}/podgang"
+SCHEDULING_GATE = f"{GROUP}/podgang-scheduling-gate"
+"""Held on each pod until its gang is complete (every pod of the PodGang exists)."""
+RECONCILE_TRIGGER = f"{GROUP}/reconcile-trigger"
+"""The annotation the benchmark bumps to cause a no-op reconcile."""
+INITIALIZED = "Initialized"
+
+
+def replica_name(pcs: str, replica: int) -> str:
+    """The name of a replica's PodGang and headless Service."""
+    return f"{pcs}-{replica}"
+
+
+def clique_name(pcs: str, replica: int, clique: str) -> str:
+    return f"{pcs}-{replica}-{clique}"
+
+
+def pod_names(pclq: str, replicas: int) -> list[str]:
+    """A PodClique's pods have stable names, so its PodGang can list them before they exist."""
+    return [f"{pclq}-{i}" for i in range(replicas)]
+
+
+def _crd(kind: str, plural: str, spec: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, **spec},
+            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, **status},
+        },
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "plural": plural,
+                "singular": kind.lower(),
+                "kind": kind,
+                "listKind": f"{kind}List",
+            },
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": schema},
+                    "subresources": {"status": {}},
+                }
+            ],
+        },
+    }
+
+
+def gang_crds() -> list[dict[str, Any]]:
+    """The CustomResourceDefinitions of the three kinds (each with a status subresource)."""
+    return [
+        _crd(PCS_KIND, "podcliquesets", {}, {}),
+        _crd(PCLQ_KIND, "podcliques", {}, {}),
+        _crd(PODGANG_KIND, "podgangs", {}, {}),
+    ]
+
+
+async def install(client: Client) -> None:
+    """Create the CRDs (existing ones are left as they are)."""
+    for crd in gang_crds():
+        with contextlib.suppress(AlreadyExistsError):
+            await client.create(CRDS, crd)
+
+
+def podcliqueset_object(
+    name: str,
+    replicas: int,
+    *,
+    namespace: str = "default",
+    clique: str = "worker",
+    pods: int = 2,
+    min_available: int | None = None,
+    image: str = "registry.example/worker:1",
+) -> dict[str, Any]:
+    """A PodCliqueSet of ``replicas`` replicas with one clique of ``pods`` pods (the scale test's shape)."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": PCS_KIND,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "replicas": replicas,
+            "template": {
+                "cliques": [
+                    {
+                        "name": clique,
+                        "replicas": pods,
+                        "minAvailable": pods if min_available is None else min_available,
+                        "podSpec": {"containers": [{"name": "main", "image": image}]},
+                    }
+                ]
+            },
+        },
+    }
+
+
+def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
+    """A controller ownerReference to ``owner`` (so deleting the owner collects the object)."""
+    m = owner["metadata"]
+    return {
+        "apiVersion": owner.get("apiVersion", API_VERSION),
+        "kind": owner["kind"],
+        "name": m["name"],
+        "uid": m["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def condition_true(obj: dict[str, Any], kind: str) -> bool:
+    conditions = (obj.get("status") or {}).get("conditions") or ()
+    return any(c.get("type") == kind and c.get("status") == "True" for c in conditions)

@@ -1,0 +1,310 @@
+"""The PodCliqueSet reconciler: Grove's twelve components, synced on their dependency graph.
+
+Grove synced a PodCliqueSet's components one kind after another (twelve of them), then in three fixed
+groups; its PodGang loop stayed sequential. Here the components are a :class:`ComponentGraph`: each
+starts when the ones it needs are done (RoleBinding after ServiceAccount and Role, PodCliques after the
+ServiceAccount their pods run as, PodGangs after the PodCliques whose pods they list), and every
+per-replica write inside a component runs concurrently. Objects are compared against the informer
+cache and written only when they differ (:func:`create_or_patch`), the PodCliqueSet status only when
+it changes, and the pod lists are read once per reconcile through the memo. Components this shape
+does not use (autoscaler, compute domain, resource claim, scaling group) are declared and do nothing;
+Role and RoleBinding are written only with ``rbac=True``, since the simulator serves no RBAC API.
+
+``seed_faithful`` is the "before": the same components one after another, the PodGangs in a loop, and
+the status written on every reconcile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from shoal.api import NotFoundError, Object
+from shoal.controller import ReconcileContext, Request, Result
+from shoal.fanout import ComponentGraph, create_or_patch, gather, update_status_if_changed
+
+from ._crd import (
+    API_VERSION,
+    INITIALIZED,
+    PCLQ_KIND,
+    PCS_LABEL,
+    PODCLIQUES,
+    PODCLIQUESETS,
+    PODGANG_KIND,
+    PODGANGS,
+    REPLICA_LABEL,
+    ROLE_BINDINGS,
+    ROLES,
+    SECRETS,
+    SERVICE_ACCOUNTS,
+    SERVICES,
+    clique_name,
+    condition_true,
+    owner_reference,
+    pod_names,
+    replica_name,
+)
+from ._podclique import clique_pods
+
+Sync = Callable[[], Awaitable[object]]
+
+COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("serviceaccount", ()),
+    ("role", ()),
+    ("rolebinding", ("serviceaccount", "role")),
+    ("serviceaccount-token-secret", ("serviceaccount",)),
+    ("headless-service", ()),
+    ("horizontal-pod-autoscaler", ()),
+    ("podcliqueset-replica", ()),
+    ("compute-domain", ()),
+    ("resource-claim", ()),
+    ("podclique", ("serviceaccount",)),
+    ("podcliquescalinggroup", ("podclique",)),
+    ("podgang", ("podclique",)),
+)
+"""The twelve components of Grove's PodCliqueSet, in its sequential order, with real dependencies."""
+
+
+def _meta(pcs: Object, name: str, replica: int | None = None, **labels: str) -> dict[str, Any]:
+    m = pcs["metadata"]
+    all_labels = {PCS_LABEL: m["name"], **labels}
+    if replica is not None:
+        all_labels[REPLICA_LABEL] = str(replica)
+    return {
+        "name": name,
+        "namespace": m["namespace"],
+        "labels": all_labels,
+        "ownerReferences": [owner_reference(pcs)],
+    }
+
+
+def podclique_object(pcs: Object, replica: int, clique: dict[str, Any]) -> Object:
+    name = clique_name(pcs["metadata"]["name"], replica, clique["name"])
+    pod_spec = {**clique["podSpec"], "serviceAccountName": pcs["metadata"]["name"]}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": PCLQ_KIND,
+        "metadata": _meta(pcs, name, replica),
+        "spec": {
+            "replicas": clique["replicas"],
+            "minAvailable": clique.get("minAvailable", clique["replicas"]),
+            "podGang": replica_name(pcs["metadata"]["name"], replica),
+            "podSpec": pod_spec,
+        },
+    }
+
+
+def podgang_object(pcs: Object, replica: int) -> Object:
+    """The replica's PodGang, listing every pod by its stable name (so one create suffices)."""
+    pcs_name, namespace = pcs["metadata"]["name"], pcs["metadata"]["namespace"]
+    groups = []
+    for clique in pcs["spec"]["template"]["cliques"]:
+        pclq = clique_name(pcs_name, replica, clique["name"])
+        groups.append(
+            {
+                "name": pclq,
+                "minReplicas": clique.get("minAvailable", clique["replicas"]),
+                "podReferences": [
+                    {"namespace": namespace, "name": n} for n in pod_names(pclq, clique["replicas"])
+                ],
+            }
+        )
+    return {
+        "apiVersion": API_VERSION,
+        "kind": PODGANG_KIND,
+        "metadata": _meta(pcs, replica_name(pcs_name, replica), replica),
+        "spec": {"podgroups": groups},
+    }
+
+
+def service_object(pcs: Object, replica: int) -> Object:
+    name = replica_name(pcs["metadata"]["name"], replica)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(pcs, name, replica),
+        "spec": {
+            "clusterIP": "None",
+            "selector": {PCS_LABEL: pcs["metadata"]["name"], REPLICA_LABEL: str(replica)},
+            "publishNotReadyAddresses": True,
+        },
+    }
+
+
+def rbac_objects(pcs: Object) -> dict[str, tuple[Any, Object]]:
+    """The PodCliqueSet-level objects: ServiceAccount, Role, RoleBinding and the SA token Secret."""
+    name = pcs["metadata"]["name"]
+    return {
+        "serviceaccount": (
+            SERVICE_ACCOUNTS,
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(pcs, name)},
+        ),
+        "role": (
+            ROLES,
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": _meta(pcs, name),
+                "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}],
+            },
+        ),
+        "rolebinding": (
+            ROLE_BINDINGS,
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": _meta(pcs, name),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                "subjects": [
+                    {"kind": "ServiceAccount", "name": name, "namespace": pcs["metadata"]["namespace"]}
+                ],
+            },
+        ),
+        "serviceaccount-token-secret": (
+            SECRETS,
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    **_meta(pcs, f"{name}-token"),
+                    "annotations": {"kubernetes.io/service-account.name": name},
+                },
+                "type": "kubernetes.io/service-account-token",
+            },
+        ),
+    }
+
+
+class PodCliqueSetReconciler:
+    """Reconciles PodCliqueSets. See the module docstring for ``seed_faithful``."""
+
+    def __init__(self, *, seed_faithful: bool = False, rbac: bool = False) -> None:
+        self.seed_faithful = seed_faithful
+        self.rbac = rbac
+
+    async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
+        try:
+            pcs = await ctx.reader.get(PODCLIQUESETS, request.name, namespace=request.namespace)
+        except NotFoundError:
+            return None
+        if pcs["metadata"].get("deletionTimestamp"):
+            return None  # owner references collect every component
+        syncs = self._syncs(ctx, pcs)
+        if self.seed_faithful:
+            for name, _ in COMPONENTS:
+                await syncs[name]()
+        else:
+            graph = ComponentGraph()
+            for name, depends_on in COMPONENTS:
+                graph.add(name, syncs[name], depends_on=depends_on)
+            (await graph.sync()).raise_for_failures()
+        await self._write_status(ctx, pcs)
+        return None
+
+    def _syncs(self, ctx: ReconcileContext, pcs: Object) -> dict[str, Sync]:
+        replicas = range(int(pcs["spec"]["replicas"]))
+        cliques: list[dict[str, Any]] = pcs["spec"]["template"]["cliques"]
+        many = self._sequential if self.seed_faithful else self._concurrent
+
+        async def nothing() -> None:
+            return None
+
+        def apply(resource: Any, desired: Object) -> Sync:
+            return lambda: self._apply(ctx, resource, desired)
+
+        syncs: dict[str, Sync] = {name: nothing for name, _ in COMPONENTS}
+        for name, (resource, desired) in rbac_objects(pcs).items():
+            if self.rbac or name not in ("role", "rolebinding"):
+                syncs[name] = apply(resource, desired)
+        syncs["headless-service"] = lambda: many([apply(SERVICES, service_object(pcs, r)) for r in replicas])
+        syncs["podclique"] = lambda: many(
+            [apply(PODCLIQUES, podclique_object(pcs, r, c)) for r in replicas for c in cliques]
+        )
+        syncs["podgang"] = lambda: many([self._podgang_sync(ctx, pcs, r) for r in replicas])
+        return syncs
+
+    @staticmethod
+    async def _sequential(syncs: list[Sync]) -> None:
+        for sync in syncs:
+            await sync()
+
+    @staticmethod
+    async def _concurrent(syncs: list[Sync]) -> None:
+        await gather(*(sync() for sync in syncs))
+
+    async def _apply(self, ctx: ReconcileContext, resource: Any, desired: Object) -> Object | None:
+        """Create or patch ``desired`` against the cached copy (no write when nothing differs)."""
+        m = desired["metadata"]
+        try:
+            current = await ctx.reader.get(resource, m["name"], namespace=m.get("namespace"))
+        except NotFoundError:
+            current = None
+        result = await create_or_patch(ctx.client, resource, desired, current=current)
+        return result.object
+
+    def _podgang_sync(self, ctx: ReconcileContext, pcs: Object, replica: int) -> Sync:
+        async def sync() -> None:
+            gang = await self._apply(ctx, PODGANGS, podgang_object(pcs, replica))
+            if gang is None or condition_true(gang, INITIALIZED):
+                return
+            if await self._gang_complete(ctx, gang):
+                await update_status_if_changed(ctx.client, PODGANGS, gang, _initialized)
+
+        return sync
+
+    async def _gang_complete(self, ctx: ReconcileContext, gang: Object) -> bool:
+        """Whether every pod the gang lists exists (read through the memoised clique pod lists)."""
+        namespace = gang["metadata"]["namespace"]
+        for group in gang["spec"]["podgroups"]:
+            try:
+                pclq = await self._podclique(ctx, group["name"], namespace)
+            except NotFoundError:
+                return False
+            names = {p["metadata"]["name"] for p in await clique_pods(ctx, pclq)}
+            if any(ref["name"] not in names for ref in group["podReferences"]):
+                return False
+        return True
+
+    @staticmethod
+    async def _podclique(ctx: ReconcileContext, name: str, namespace: str) -> Object:
+        async def fetch() -> Object:
+            return await ctx.reader.get(PODCLIQUES, name, namespace=namespace)
+
+        pclq: Object = await ctx.memo.get(("pclq", namespace, name), fetch)
+        return pclq
+
+    async def _write_status(self, ctx: ReconcileContext, pcs: Object) -> None:
+        m = pcs["metadata"]
+        pclqs = await ctx.reader.list(
+            PODCLIQUES, namespace=m["namespace"], label_selector=f"{PCS_LABEL}={m['name']}"
+        )
+        available: dict[str, bool] = {}
+        for pclq in pclqs:
+            replica = pclq["metadata"]["labels"].get(REPLICA_LABEL, "")
+            ok = int((pclq.get("status") or {}).get("readyReplicas") or 0) >= int(
+                pclq["spec"]["minAvailable"]
+            )
+            available[replica] = available.get(replica, True) and ok
+        status = {
+            **(pcs.get("status") or {}),
+            "replicas": int(pcs["spec"]["replicas"]),
+            "availableReplicas": sum(1 for ok in available.values() if ok),
+            "observedGeneration": m.get("generation"),
+        }
+        if self.seed_faithful:
+            await ctx.client.patch_status(
+                PODCLIQUESETS, m["name"], {"status": status}, namespace=m["namespace"]
+            )
+            return
+
+        def mutate(obj: Object) -> None:
+            obj["status"] = status
+
+        await update_status_if_changed(ctx.client, PODCLIQUESETS, pcs, mutate)
+
+
+def _initialized(gang: Object) -> None:
+    gang["status"] = {
+        **(gang.get("status") or {}),
+        "conditions": [{"type": INITIALIZED, "status": "True", "reason": "AllPodsCreated"}],
+    }

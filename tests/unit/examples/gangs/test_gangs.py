@@ -1,0 +1,121 @@
+"""The gang controllers on simulated nodes: deploy, a no-op steady state, delete."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from shoal.examples.gangs import (
+    PCS_LABEL,
+    PODCLIQUES,
+    PODCLIQUESETS,
+    PODGANGS,
+    PODS,
+    RECONCILE_TRIGGER,
+    SCHEDULING_GATE,
+    gang_manager,
+    install,
+    podcliqueset_object,
+)
+from shoal.sim import NodeOptions, Simulator
+
+R = 3
+NODES = NodeOptions(pod_ready_delay=0.001, pod_ready_jitter=0.002, seed=3)
+
+
+async def until(check: Callable[[], bool]) -> None:
+    for _ in range(6000):
+        if check():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not reached")
+
+
+def stored(sim: Simulator, storage: str) -> list[dict]:  # type: ignore[type-arg]
+    return list(sim.store.objects(storage).values()) if sim.store.has_storage(storage) else []
+
+
+def ready(pod: dict) -> bool:  # type: ignore[type-arg]
+    return any(
+        c["type"] == "Ready" and c["status"] == "True"
+        for c in (pod.get("status") or {}).get("conditions") or ()
+    )
+
+
+def available(sim: Simulator) -> int:
+    pcs = stored(sim, "podcliquesets.gangs.shoal.dev")
+    return int((pcs[0].get("status") or {}).get("availableReplicas") or 0) if pcs else 0
+
+
+async def quiet(sim: Simulator) -> None:
+    """Wait until the controllers stop writing (no new revision for a while)."""
+    last = -1
+    while last != sim.store.revision:
+        last = sim.store.revision
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.parametrize("seed_faithful", [False, True], ids=["shoal", "before"])
+async def test_deploy_steady_state_and_delete(seed_faithful: bool) -> None:
+    async with Simulator(nodes=4, node_options=NODES) as sim:
+        client = sim.client(user_agent="gangs")
+        await install(sim.client(user_agent="setup"))
+        async with gang_manager(client, seed_faithful=seed_faithful):
+            await sim.client(user_agent="setup").create(
+                PODCLIQUESETS, podcliqueset_object("train", R), namespace="default"
+            )
+            await until(lambda: available(sim) == R)
+            pods = stored(sim, "pods")
+            assert len(pods) == 2 * R
+            assert all(ready(p) and p["spec"].get("nodeName") for p in pods)
+            assert not any(
+                g["name"] == SCHEDULING_GATE for p in pods for g in p["spec"].get("schedulingGates") or ()
+            )
+            assert len(stored(sim, "podcliques.gangs.shoal.dev")) == R
+            assert len(stored(sim, "podgangs.gangs.shoal.dev")) == R
+            assert len(stored(sim, "services")) == R
+            assert {p["metadata"]["labels"][PCS_LABEL] for p in pods} == {"train"}
+
+            await quiet(sim)
+            sim.accounting.reset()
+            await sim.client(user_agent="setup").patch(
+                PODCLIQUESETS,
+                "train",
+                {"metadata": {"annotations": {RECONCILE_TRIGGER: "1"}}},
+                namespace="default",
+            )
+            await quiet(sim)
+            steady_writes = sim.accounting.writes(user_agent="gangs")
+            if seed_faithful:
+                assert steady_writes >= 1  # the seed writes the status on every reconcile
+            else:
+                assert steady_writes == 0
+
+            await sim.client(user_agent="setup").delete(PODCLIQUESETS, "train", namespace="default")
+            await until(
+                lambda: (
+                    not stored(sim, "pods")
+                    and not stored(sim, "podcliques.gangs.shoal.dev")
+                    and not stored(sim, "podgangs.gangs.shoal.dev")
+                    and not stored(sim, "podcliquesets.gangs.shoal.dev")
+                )
+            )
+
+
+async def test_pods_stay_gated_until_their_gang_is_complete() -> None:
+    async with Simulator(nodes=2, node_options=NODES) as sim:
+        await install(sim.client())
+        client = sim.client(user_agent="gangs")
+        async with gang_manager(client):
+            await client.create(PODCLIQUESETS, podcliqueset_object("g", 1, pods=3), namespace="default")
+            await until(lambda: available(sim) == 1)
+            gang = await client.get(PODGANGS, "g-0", namespace="default")
+            refs = [r["name"] for r in gang["spec"]["podgroups"][0]["podReferences"]]
+            assert refs == ["g-0-worker-0", "g-0-worker-1", "g-0-worker-2"]
+            pclq = await client.get(PODCLIQUES, "g-0-worker", namespace="default")
+            assert pclq["status"]["readyReplicas"] == 3
+            assert pclq["status"]["scheduleGatedReplicas"] == 0
+            pods = (await client.list(PODS, namespace="default"))["items"]
+            assert sorted(p["metadata"]["name"] for p in pods) == refs
