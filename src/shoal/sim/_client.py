@@ -322,11 +322,13 @@ class SimClient:
                 send_initial_events=send_initial_events,
                 allow_bookmarks=allow_bookmarks,
                 queue_size=sim.watch_queue_size,
+                batch_interval=sim.watch_batch_interval,
             )
 
         stream = await self._call("watch", resource, resource.resource, "", start)
         info, watcher = stream.info, stream.watcher
         view = self._server.view
+        copy = sim.encoder.copy
         drop_after = sim.faults.watch_drop(resource.resource)
         loop = asyncio.get_running_loop()
         deadline = None if timeout_seconds is None else loop.time() + max(0.0, timeout_seconds)
@@ -339,7 +341,7 @@ class SimClient:
                 if drop_after is not None and delivered >= drop_after:
                     return
                 delivered += 1
-                yield WatchEvent(event.type, _copy_out(view(info, event.object)))
+                yield WatchEvent(event.type, copy(view(info, event.object)))
             while True:
                 batch = watcher.take()
                 if batch:
@@ -347,7 +349,7 @@ class SimClient:
                         if drop_after is not None and delivered >= drop_after:
                             return
                         delivered += 1
-                        yield WatchEvent(event.type, _copy_out(view(info, event.object)))
+                        yield WatchEvent(event.type, copy(view(info, event.object)))
                     continue
                 if watcher.closed:
                     if watcher.error is not None:

@@ -26,6 +26,36 @@ def deep_copy(obj: Any) -> Any:
     return orjson.loads(orjson.dumps(obj))
 
 
+class SnapshotEncoder:
+    """JSON bytes of stored snapshots, encoded once and shared by every watch stream that sends them.
+
+    Stored objects are immutable, so their encoding never goes stale; entries hold the object itself,
+    so an ``id`` is never reused while cached. The cache is simply emptied when it grows past
+    ``capacity`` (recent changes are what streams ask for).
+    """
+
+    __slots__ = ("_cache", "capacity")
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._cache: dict[int, tuple[Object, bytes]] = {}
+
+    def encode(self, obj: Object) -> bytes:
+        hit = self._cache.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        if len(self._cache) >= self.capacity:
+            self._cache.clear()
+        data = orjson.dumps(obj)
+        self._cache[id(obj)] = (obj, data)
+        return data
+
+    def copy(self, obj: Object) -> Object:
+        """A private copy of the stored ``obj``, decoded from the shared bytes."""
+        copied: Object = orjson.loads(self.encode(obj))
+        return copied
+
+
 def now_rfc3339() -> str:
     """Seconds precision UTC, the apiserver's ``metav1.Time`` form: ``2026-11-24T06:00:00Z``."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

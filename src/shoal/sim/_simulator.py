@@ -17,6 +17,7 @@ from ._client import SimClient
 from ._faults import FaultSet
 from ._latency import LatencyProfile, resolve_profile
 from ._nodes import NodeActors, NodeOptions
+from ._objects import SnapshotEncoder
 from ._resources import BUILTIN_RESOURCES, NAMESPACE_GVR, ResourceRegistry
 from ._store import Store
 
@@ -31,6 +32,9 @@ class Simulator:
         history: changes retained per resource for watch resumption and paged lists.
         watch_queue_size: events a watcher may fall behind before it is closed with 410.
         bookmark_interval: seconds between BOOKMARKs on idle watches that allow them.
+        watch_batch_interval: under a burst of writes, a watch stream wakes at most this often and
+            takes every event buffered since (an idle stream gets its first event at once); 0 wakes
+            per event.
         pod_graceful_delete: remove bound pods whose grace period runs, instead of leaving that to a
             kubelet actor.
         pod_grace_cap: upper bound (seconds) of the wait before such a removal (0: in the deleting call).
@@ -46,6 +50,7 @@ class Simulator:
         history: int = 5000,
         watch_queue_size: int = 10_000,
         bookmark_interval: float = 1.0,
+        watch_batch_interval: float = 0.001,
         pod_graceful_delete: bool = True,
         pod_grace_cap: float = 1.0,
         seed: int | None = None,
@@ -55,6 +60,7 @@ class Simulator:
         self.profile = resolve_profile(profile)
         self.watch_queue_size = watch_queue_size
         self.bookmark_interval = bookmark_interval
+        self.watch_batch_interval = watch_batch_interval
         self.resources = ResourceRegistry(BUILTIN_RESOURCES)
         self.store = Store(history=history)
         self.server = ApiServer(
@@ -66,6 +72,8 @@ class Simulator:
         )
         self.faults = FaultSet(seed)
         self.accounting = RequestAccounting()
+        self.encoder = SnapshotEncoder()
+        """JSON bytes of stored objects, shared by watch streams (and usable by the HTTP door)."""
         self._timers: set[asyncio.TimerHandle] = set()
         self._closed = False
         namespaces = self.resources.lookup(NAMESPACE_GVR)

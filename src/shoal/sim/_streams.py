@@ -48,6 +48,7 @@ def open_watch(
     send_initial_events: bool = False,
     allow_bookmarks: bool = False,
     queue_size: int = 10_000,
+    batch_interval: float = 0.0,
 ) -> WatchStream:
     """Register a watcher on ``info``'s storage and compute its starting events."""
     watcher = Watcher(
@@ -57,6 +58,7 @@ def open_watch(
         fields=selection.fields,
         extra_paths=selection.extra_paths,
         queue_size=queue_size,
+        batch_interval=batch_interval,
     )
     stream = WatchStream(watcher, [], info)
     if send_initial_events:

@@ -138,3 +138,31 @@ async def test_aclose_ends_open_watches() -> None:
     await sim.aclose()
     with pytest.raises(StopAsyncIteration):
         await pending
+
+
+async def test_a_burst_is_taken_in_one_batch_but_an_idle_watcher_wakes_at_once() -> None:
+    watcher = Watcher(
+        "configmaps",
+        namespace=None,
+        labels=LabelSelector.everything(),
+        fields=FieldSelector.everything(),
+        batch_interval=0.05,
+    )
+    batches: list[list[str]] = []
+
+    async def consume() -> None:
+        while len(batches) < 2:
+            await watcher.wait()
+            batches.append([e.object["metadata"]["name"] for e in watcher.take()])
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0)
+    watcher.offer(Change(1, "ADDED", _cm("a", 1), None))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert batches == [["a"]]
+    for rv, name in enumerate("bcd", start=2):
+        watcher.offer(Change(rv, "ADDED", _cm(name, rv), None))
+        await asyncio.sleep(0)
+    await task
+    assert batches == [["a"], ["b", "c", "d"]]
