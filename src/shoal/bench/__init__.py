@@ -38,6 +38,7 @@ SCENARIOS: dict[str, tuple[str, str]] = {
         "shoal.examples.backups._bench",
         "Velero item blocks: 1 worker vs a bounded pool of W, x0.01 time",
     ),
+    "nodes": ("shoal.bench._nodes", "simulated nodes: 100 nodes, 10,000 pods to Ready, no controller"),
     "patterns": (
         "shoal.bench._patterns",
         "the seed patterns: gather, ComponentGraph, memo, pools, single-flight",

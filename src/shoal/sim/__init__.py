@@ -9,7 +9,7 @@ from ._apiserver import ApiServer as ApiServer
 from ._client import SimClient as SimClient
 from ._faults import Fault as Fault, FaultSet as FaultSet
 from ._latency import PROFILES as PROFILES, LatencyProfile as LatencyProfile, LatencyRule as LatencyRule
-from ._nodes import NodeActors as NodeActors, NodeOptions as NodeOptions
+from ._nodes import NodeActors as NodeActors, NodeOptions as NodeOptions, attach_nodes as attach_nodes
 from ._resources import (
     BUILTIN_RESOURCES as BUILTIN_RESOURCES,
     ResourceInfo as ResourceInfo,
@@ -47,6 +47,7 @@ __all__ = [
     "Simulator",
     "Store",
     "Watcher",
+    "attach_nodes",
     "run_simulator",
     "serve",
     "write_kubeconfig",

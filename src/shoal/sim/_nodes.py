@@ -17,6 +17,7 @@ import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shoal.api import ApiError, Object
 from shoal.api._fields import FieldSelector
@@ -37,6 +38,9 @@ from ._kubelet import (
 from ._objects import meta
 from ._resources import ResourceInfo
 from ._watch import Change, Watcher
+
+if TYPE_CHECKING:
+    from ._simulator import Simulator
 
 Schedule = Callable[[float, Callable[[], None]], None]
 
@@ -246,3 +250,15 @@ class NodeActors:
             except ApiError:
                 continue
         self._schedule(self.options.lease_interval, self._renew_leases)
+
+
+def attach_nodes(sim: Simulator, count: int, options: NodeOptions | None = None) -> NodeActors:
+    """Give a running simulator ``count`` nodes (as ``Simulator(nodes=count)`` would); returns the actors.
+
+    For code that receives a simulator it did not construct (a benchmark harness). Raises
+    ``ValueError`` when ``sim`` already has node actors.
+    """
+    if sim.nodes is not None:
+        raise ValueError("this simulator already has node actors")
+    sim.nodes = NodeActors(sim.server, sim._schedule, count, options or NodeOptions())
+    return sim.nodes

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shoal.api import GVR, NotFoundError, Object
-from shoal.sim import NodeOptions, Simulator
+from shoal.sim import NodeOptions, Simulator, attach_nodes
 
 PODS = GVR("", "v1", "pods")
 NODES = GVR("", "v1", "nodes")
@@ -172,3 +172,13 @@ async def test_without_nodes_nothing_runs() -> None:
 def test_negative_node_count_is_refused() -> None:
     with pytest.raises(ValueError, match="nodes"):
         Simulator(nodes=-1)
+
+
+async def test_nodes_attach_to_a_running_simulator_once() -> None:
+    async with Simulator() as sim:
+        actors = attach_nodes(sim, 2, FAST)
+        assert actors.node_names == ["node-0", "node-1"]
+        await sim.client().create(PODS, pod("p"), namespace="default")
+        await until(lambda: all(ready(p) for p in pods(sim)))
+        with pytest.raises(ValueError, match="already"):
+            attach_nodes(sim, 1)
