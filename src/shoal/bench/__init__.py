@@ -38,6 +38,10 @@ SCENARIOS: dict[str, tuple[str, str]] = {
         "shoal.examples.backups._bench",
         "Velero item blocks: 1 worker vs a bounded pool of W, x0.01 time",
     ),
+    "gangs": (
+        "shoal.examples.gangs._bench",
+        "Grove PodCliqueSet R=500 on 100 nodes: deploy, steady state, delete",
+    ),
     "nodes": ("shoal.bench._nodes", "simulated nodes: 100 nodes, 10,000 pods to Ready, no controller"),
     "patterns": (
         "shoal.bench._patterns",

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from shoal.api import NotFoundError, Object
+from shoal.api import AlreadyExistsError, NotFoundError, Object
 from shoal.controller import ReconcileContext, Request, Result
 from shoal.fanout import ComponentGraph, create_or_patch, gather, update_status_if_changed
 
@@ -238,7 +238,10 @@ class PodCliqueSetReconciler:
         try:
             current = await ctx.reader.get(resource, m["name"], namespace=m.get("namespace"))
         except NotFoundError:
-            current = None
+            try:  # not in the cache: create without a live GET (a GET costs a token too)
+                return await ctx.client.create(resource, desired, namespace=m.get("namespace"))
+            except AlreadyExistsError:
+                current = None  # the cache lags: create_or_patch reads it live
         result = await create_or_patch(ctx.client, resource, desired, current=current)
         return result.object
 
