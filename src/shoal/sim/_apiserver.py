@@ -26,19 +26,17 @@ from shoal.api import (
 )
 from shoal.api._patch import json_equal
 
-from ._crds import crd_status, validate_crd
+from ._crds import CRD_STORAGE, crd_status, validate_crd
+from ._deletion import delete_matching, delete_object, ready_to_remove
 from ._gc import GarbageCollector
 from ._lists import Filter, read_list
-from ._objects import meta, now_rfc3339, rfc3339_after, with_meta
-from ._resources import CRD_GVR, CREATE_ON_UPDATE, ResourceInfo, ResourceRegistry
+from ._objects import meta
+from ._resources import CREATE_ON_UPDATE, ResourceInfo, ResourceRegistry
 from ._store import Key, Store
-from ._strategy import check_body, invalid_error, precondition_failed, prepare_create, prepare_update
+from ._strategy import check_body, invalid_error, prepare_create, prepare_update
 
 Schedule = Callable[[float, Callable[[], None]], None]
 """``schedule(delay_seconds, callback)``: run a store callback later (graceful pod removal)."""
-
-CRD_STORAGE = CRD_GVR.group_resource
-CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
 
 
 class ApiServer:
@@ -219,7 +217,7 @@ class ApiServer:
         status: bool = False,
     ) -> Object:
         if status and not info.has_status:
-            raise self.not_found(info, str(meta(obj).get("name") if isinstance(obj, dict) else ""))
+            raise NotFoundError("the server could not find the requested resource", kind=info.gvr.resource)
         body = check_body(info, obj, namespace)
         m = body["metadata"]
         key = self.key(info, m.get("namespace"), str(m.get("name") or ""))
@@ -263,67 +261,17 @@ class ApiServer:
         preconditions: Preconditions | None = None,
         dry_run: bool = False,
     ) -> Object:
-        key = self.key(info, namespace, name)
-        obj = self.store.get(info.storage, key)
-        if obj is None:
-            raise self.not_found(info, name)
-        m = meta(obj)
-        if preconditions is not None:
-            self._check_preconditions(info, name, m, preconditions)
-        if propagation_policy not in (None, "Background", "Foreground", "Orphan"):
-            raise BadRequestError(
-                f'propagationPolicy: Unsupported value: "{propagation_policy}": supported values: '
-                '"Foreground", "Background", "Orphan"'
-            )
-        if dry_run:
-            return self.view(info, obj)
-        if m.get("deletionTimestamp"):
-            if info.storage == "pods" and grace_period_seconds == 0:
-                self.gc.kubelet_delete(key, str(m.get("uid")))
-                current = self.store.get(info.storage, key)
-                return self.view(info, current if current is not None else obj)
-            return self.view(info, obj)
-        finalizers = list(m.get("finalizers") or ())
-        if propagation_policy == "Foreground" and "foregroundDeletion" not in finalizers:
-            finalizers.append("foregroundDeletion")
-        if propagation_policy == "Orphan" and "orphan" not in finalizers:
-            finalizers.append("orphan")
-        grace = pod_grace(obj, grace_period_seconds) if info.storage == "pods" else 0
-        new: Object | None = None
-        if info.storage == "namespaces":
-            new = with_meta(obj, deletionTimestamp=now_rfc3339(), deletionGracePeriodSeconds=0)
-            new["status"] = {**(obj.get("status") or {}), "phase": "Terminating"}
-        elif info.storage == CRD_STORAGE:
-            if CRD_CLEANUP not in finalizers:
-                finalizers.append(CRD_CLEANUP)
-            new = with_meta(obj, deletionTimestamp=now_rfc3339(), deletionGracePeriodSeconds=0)
-            new["status"] = crd_status(obj, terminating=True)
-        elif finalizers or grace > 0:
-            new = with_meta(
-                obj,
-                deletionTimestamp=rfc3339_after(grace) if grace else now_rfc3339(),
-                deletionGracePeriodSeconds=grace,
-            )
-        if new is None:
-            gone = self.store.remove(info.storage, key)
-            self.gc.after_remove(info, gone)
-            return self.view(info, gone)
-        if finalizers:
-            new["metadata"]["finalizers"] = finalizers
-        stored = self.store.put(info.storage, new, obj)
-        if grace > 0:
-            self.gc.pod_grace_started(key, str(m.get("uid")), grace)
-        self.gc.after_write(info, stored, obj)
-        return self.view(info, stored)
-
-    @staticmethod
-    def _check_preconditions(info: ResourceInfo, name: str, m: dict[str, Any], pre: Preconditions) -> None:
-        if pre.uid is not None and pre.uid != m.get("uid"):
-            raise precondition_failed(info, name, "UID", pre.uid, m.get("uid"))
-        if pre.resource_version is not None and pre.resource_version != m.get("resourceVersion"):
-            raise precondition_failed(
-                info, name, "ResourceVersion", pre.resource_version, m.get("resourceVersion")
-            )
+        """DELETE one object (see :mod:`._deletion`)."""
+        return delete_object(
+            self,
+            info,
+            name,
+            namespace=namespace,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
 
     def delete_collection(
         self,
@@ -334,44 +282,12 @@ class ApiServer:
         field_selector: str = "",
         propagation_policy: PropagationPolicy | None = None,
     ) -> Object:
-        selection = Filter.parse(info, namespace, label_selector, field_selector)
-        targets = [
-            meta(o) for k, o in sorted(self.store.objects(info.storage).items()) if selection.matches(o)
-        ]
-        deleted: builtins.list[Object] = []
-        for m in targets:
-            try:
-                deleted.append(
-                    self.delete(
-                        info,
-                        m["name"],
-                        namespace=m.get("namespace"),
-                        propagation_policy=propagation_policy,
-                    )
-                )
-            except NotFoundError:
-                continue
-        return {
-            "apiVersion": info.api_version,
-            "kind": info.list_kind,
-            "metadata": {"resourceVersion": str(self.store.revision)},
-            "items": deleted,
-        }
-
-
-def ready_to_remove(obj: Object) -> bool:
-    """A deleting object with no finalizers left (and no grace period running) leaves the store."""
-    m = meta(obj)
-    if not m.get("deletionTimestamp") or m.get("finalizers") or m.get("deletionGracePeriodSeconds"):
-        return False
-    return not (obj.get("kind") == "Namespace" and (obj.get("spec") or {}).get("finalizers"))
-
-
-def pod_grace(pod: Object, requested: int | None) -> int:
-    """The apiserver's ``CheckGracefulDelete`` for pods: 0 unless bound and still running."""
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
-        return 0
-    if requested is not None:
-        return max(0, int(requested))
-    return int(spec.get("terminationGracePeriodSeconds", 30) or 0)
+        """DELETE every matching object; a ``<Kind>List`` of what each delete returned."""
+        return delete_matching(
+            self,
+            info,
+            namespace=namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            propagation_policy=propagation_policy,
+        )

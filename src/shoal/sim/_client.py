@@ -9,6 +9,7 @@ stored snapshots are never handed out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,7 +29,7 @@ from shoal.api import (
 from ._lists import Filter
 from ._patching import patch_object
 from ._resources import ResourceInfo
-from ._streams import open_watch
+from ._streams import deliver, open_watch
 
 if TYPE_CHECKING:
     from ._simulator import Simulator
@@ -326,53 +327,17 @@ class SimClient:
             )
 
         stream = await self._call("watch", resource, resource.resource, "", start)
-        info, watcher = stream.info, stream.watcher
-        view = self._server.view
-        copy = sim.encoder.copy
-        drop_after = sim.faults.watch_drop(resource.resource)
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout_seconds is None else loop.time() + max(0.0, timeout_seconds)
-        delivered = 0
-        try:
-            for event in stream.initial:
-                if event.type == "BOOKMARK":
-                    yield event
-                    continue
-                if drop_after is not None and delivered >= drop_after:
-                    return
-                delivered += 1
-                yield WatchEvent(event.type, copy(view(info, event.object)))
-            while True:
-                batch = watcher.take()
-                if batch:
-                    for event in batch:
-                        if drop_after is not None and delivered >= drop_after:
-                            return
-                        delivered += 1
-                        yield WatchEvent(event.type, copy(view(info, event.object)))
-                    continue
-                if watcher.closed:
-                    if watcher.error is not None:
-                        raise watcher.error
-                    return
-                wait = None if deadline is None else deadline - loop.time()
-                if allow_bookmarks:
-                    wait = sim.bookmark_interval if wait is None else min(wait, sim.bookmark_interval)
-                if wait is not None and wait <= 0:
-                    return
-                if wait is None:
-                    await watcher.wait()
-                    continue
-                try:
-                    async with asyncio.timeout(wait):
-                        await watcher.wait()
-                except TimeoutError:
-                    if deadline is not None and loop.time() >= deadline:
-                        return
-                    yield stream.bookmark(store.revision)
-        finally:
-            store.unwatch(watcher)
-            watcher.closed = True
+        events = deliver(
+            stream,
+            store,
+            copy=lambda obj: sim.encoder.copy(self._server.view(stream.info, obj)),
+            drop_after=sim.faults.watch_drop(resource.resource),
+            timeout_seconds=timeout_seconds,
+            bookmark_interval=sim.bookmark_interval if allow_bookmarks else None,
+        )
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event
 
 
 def _name_of(body: Any) -> str:

@@ -13,9 +13,12 @@ from shoal.api._field_errors import invalid_cause, not_supported_cause, required
 from shoal.api._names import validate_dns1123_label, validate_dns1123_subdomain
 
 from ._objects import meta, now_rfc3339
-from ._resources import ALL_VERBS, ResourceInfo
+from ._resources import ALL_VERBS, CRD_GVR, ResourceInfo
 
 _SCOPES = ("Cluster", "Namespaced")
+CRD_STORAGE = CRD_GVR.group_resource
+CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
+"""The finalizer a deleting CRD keeps until its custom resources are gone."""
 
 
 def validate_crd(crd: Object) -> list[StatusCause]:

@@ -21,16 +21,13 @@ from typing import TYPE_CHECKING
 
 from shoal.api import ApiError, Object
 
-from ._crds import crd_resources
+from ._crds import CRD_CLEANUP, CRD_STORAGE, crd_resources
 from ._objects import meta, owner_uids, with_meta
-from ._resources import CRD_GVR, ResourceInfo
+from ._resources import ResourceInfo
 from ._store import Key, Ref
 
 if TYPE_CHECKING:
     from ._apiserver import ApiServer
-
-_CRD_STORAGE = CRD_GVR.group_resource
-_CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
 
 
 class GarbageCollector:
@@ -59,7 +56,7 @@ class GarbageCollector:
     # -- hooks called by the ApiServer ------------------------------------------------------------
 
     def after_write(self, info: ResourceInfo, stored: Object, old: Object | None) -> None:
-        if info.storage == _CRD_STORAGE and not meta(stored).get("deletionTimestamp"):
+        if info.storage == CRD_STORAGE and not meta(stored).get("deletionTimestamp"):
             self._sync_crd(stored)
         m = meta(stored)
         added = owner_uids(stored) - owner_uids(old)
@@ -78,7 +75,7 @@ class GarbageCollector:
     def after_remove(self, info: ResourceInfo, gone: Object) -> None:
         storage, m = info.storage, meta(gone)
         uid = str(m.get("uid"))
-        if storage == _CRD_STORAGE:
+        if storage == CRD_STORAGE:
             self._unregister_crd(m["name"])
         for ref, _ in self._store.dependents(uid):
             self._work.append(partial(self._collect, ref, uid))
@@ -162,7 +159,7 @@ class GarbageCollector:
             self._remove_finalizer(ref, uid, "orphan")
         if storage == "namespaces":
             self._empty_namespace(key[1])
-        if storage == _CRD_STORAGE:
+        if storage == CRD_STORAGE:
             for cr_key in sorted(self._store.objects(key[1])) if self._store.has_storage(key[1]) else ():
                 self._work.append(partial(self._delete, (key[1], cr_key[0], cr_key[1])))
             self._work.append(lambda: self._finish_crd(key[1]))
@@ -239,12 +236,12 @@ class GarbageCollector:
             self._server.commit_update(info, new, namespace)
 
     def _finish_crd(self, storage: str) -> None:
-        crd = self._store.get(_CRD_STORAGE, ("", storage))
+        crd = self._store.get(CRD_STORAGE, ("", storage))
         if crd is None or not meta(crd).get("deletionTimestamp"):
             return
         if self._store.has_storage(storage) and self._store.objects(storage):
             return
-        self._remove_finalizer((_CRD_STORAGE, "", storage), None, _CRD_CLEANUP)
+        self._remove_finalizer((CRD_STORAGE, "", storage), None, CRD_CLEANUP)
 
     # -- CRD registration --------------------------------------------------------------------------
 

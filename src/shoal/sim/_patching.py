@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from shoal.api import (
     BadRequestError,
     InvalidError,
+    NotFoundError,
     Object,
     PatchType,
     StatusCause,
@@ -83,7 +84,7 @@ def patch_object(
     status: bool,
 ) -> Object:
     if status and not info.has_status:
-        raise server.not_found(info, name)
+        raise NotFoundError("the server could not find the requested resource", kind=info.gvr.resource)
     check_patch_options(info, patch_type, field_manager, force)
     key = server.key(info, namespace, name)
     old = server.store.get(info.storage, key)

@@ -9,6 +9,8 @@ happen in one synchronous step, so no change can slip between them.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
 from shoal.api import BadRequestError, InvalidError, Object, StatusCause, WatchEvent
@@ -90,3 +92,66 @@ def open_watch(
 def _current(store: Store, info: ResourceInfo, watcher: Watcher) -> list[WatchEvent]:
     objects = store.objects(info.storage)
     return [WatchEvent("ADDED", objects[k]) for k in sorted(objects) if watcher.matches(objects[k])]
+
+
+async def deliver(
+    stream: WatchStream,
+    store: Store,
+    *,
+    copy: Callable[[Object], Object],
+    drop_after: int | None = None,
+    timeout_seconds: float | None = None,
+    bookmark_interval: float | None = None,
+) -> AsyncGenerator[WatchEvent, None]:
+    """The events of an opened watch: its starting events, then live ones, each object ``copy``-ed.
+
+    Ends at ``timeout_seconds``, after ``drop_after`` object events (an injected drop), or when the
+    server closes the watcher; raises the watcher's error (410 when it fell behind). With a
+    ``bookmark_interval``, an idle stream sends a BOOKMARK at the current revision that often, which is
+    safe because the store buffers every change into the watcher before its write returns. Leaving the
+    stream unregisters the watcher.
+    """
+    watcher = stream.watcher
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_seconds is None else loop.time() + max(0.0, timeout_seconds)
+    delivered = 0
+    try:
+        for event in stream.initial:
+            if event.type == "BOOKMARK":
+                yield event
+                continue
+            if drop_after is not None and delivered >= drop_after:
+                return
+            delivered += 1
+            yield WatchEvent(event.type, copy(event.object))
+        while True:
+            batch = watcher.take()
+            if batch:
+                for event in batch:
+                    if drop_after is not None and delivered >= drop_after:
+                        return
+                    delivered += 1
+                    yield WatchEvent(event.type, copy(event.object))
+                continue
+            if watcher.closed:
+                if watcher.error is not None:
+                    raise watcher.error
+                return
+            wait = None if deadline is None else deadline - loop.time()
+            if bookmark_interval is not None:
+                wait = bookmark_interval if wait is None else min(wait, bookmark_interval)
+            if wait is None:
+                await watcher.wait()
+                continue
+            if wait <= 0:
+                return
+            try:
+                async with asyncio.timeout(wait):
+                    await watcher.wait()
+            except TimeoutError:
+                if deadline is not None and loop.time() >= deadline:
+                    return
+                yield stream.bookmark(store.revision)
+    finally:
+        store.unwatch(watcher)
+        watcher.closed = True

@@ -100,7 +100,7 @@ class Watcher:
             return WatchEvent(change.type, change.object)
         if self._namespace_only:
             # Namespace never changes, so the transition cases cannot arise.
-            if meta(change.object).get("namespace") != self.namespace:
+            if change.object["metadata"].get("namespace") != self.namespace:
                 return None
             return WatchEvent(change.type, change.object)
         if change.type != "MODIFIED" or change.previous is None:
@@ -129,7 +129,8 @@ class Watcher:
             )
             return
         self._events.append(event)
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
 
     def take(self) -> list[WatchEvent]:
         """Every buffered event, oldest first; the buffer is empty afterwards."""
