@@ -107,9 +107,10 @@ async def deliver(
 
     Ends at ``timeout_seconds``, after ``drop_after`` object events (an injected drop), or when the
     server closes the watcher; raises the watcher's error (410 when it fell behind). With a
-    ``bookmark_interval``, an idle stream sends a BOOKMARK at the current revision that often, which is
-    safe because the store buffers every change into the watcher before its write returns. Leaving the
-    stream unregisters the watcher.
+    ``bookmark_interval``, an idle stream sends a BOOKMARK at the current revision that often and once
+    more when its timeout ends it (as the apiserver does, so the client resumes from there), which is
+    safe because the store buffers every change into the watcher before its write returns. Leaving
+    the stream unregisters the watcher.
     """
     watcher = stream.watcher
     loop = asyncio.get_running_loop()
@@ -143,15 +144,19 @@ async def deliver(
             if wait is None:
                 await watcher.wait()
                 continue
-            if wait <= 0:
-                return
-            try:
-                async with asyncio.timeout(wait):
-                    await watcher.wait()
-            except TimeoutError:
-                if deadline is not None and loop.time() >= deadline:
-                    return
+            if wait > 0:
+                try:
+                    async with asyncio.timeout(wait):
+                        await watcher.wait()
+                    continue
+                except TimeoutError:
+                    pass
+            if watcher.pending:
+                continue
+            if bookmark_interval is not None:
                 yield stream.bookmark(store.revision)
+            if deadline is not None and loop.time() >= deadline:
+                return
     finally:
         store.unwatch(watcher)
         watcher.closed = True

@@ -132,6 +132,11 @@ class Watcher:
         if self._waiter is not None:
             self._wake()
 
+    @property
+    def pending(self) -> bool:
+        """Whether events are buffered."""
+        return bool(self._events)
+
     def take(self) -> list[WatchEvent]:
         """Every buffered event, oldest first; the buffer is empty afterwards."""
         if not self._events:

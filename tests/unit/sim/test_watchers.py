@@ -166,3 +166,17 @@ async def test_a_burst_is_taken_in_one_batch_but_an_idle_watcher_wakes_at_once()
         await asyncio.sleep(0)
     await task
     assert batches == [["a"], ["b", "c", "d"]]
+
+
+async def test_a_timed_out_stream_that_allows_bookmarks_ends_with_one() -> None:
+    sim = Simulator(bookmark_interval=60)
+    client = sim.client()
+    await client.create(CONFIGMAPS, configmap("a"))
+    events = [
+        e
+        async for e in client.watch(
+            CONFIGMAPS, resource_version=str(sim.store.revision), allow_bookmarks=True, timeout_seconds=0.02
+        )
+    ]
+    assert [e.type for e in events] == ["BOOKMARK"]
+    assert events[0].object["metadata"]["resourceVersion"] == str(sim.store.revision)
