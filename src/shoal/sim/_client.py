@@ -321,7 +321,6 @@ class SimClient:
                 resource_version=resource_version,
                 resource_version_match=resource_version_match,
                 send_initial_events=send_initial_events,
-                allow_bookmarks=allow_bookmarks,
                 queue_size=sim.watch_queue_size,
                 batch_interval=sim.watch_batch_interval,
             )

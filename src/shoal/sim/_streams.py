@@ -48,7 +48,6 @@ def open_watch(
     resource_version: str | None,
     resource_version_match: str | None = None,
     send_initial_events: bool = False,
-    allow_bookmarks: bool = False,
     queue_size: int = 10_000,
     batch_interval: float = 0.0,
 ) -> WatchStream:
@@ -75,8 +74,8 @@ def open_watch(
         if resource_version not in (None, "", "0"):
             parse_revision(str(resource_version), store)
         stream.initial = _current(store, info, watcher)
-        if allow_bookmarks:
-            stream.initial.append(stream.bookmark(store.revision, initial_events_end=True))
+        # Sent even when bookmarks were not asked for: a streaming list is not complete without it.
+        stream.initial.append(stream.bookmark(store.revision, initial_events_end=True))
     elif resource_version_match:
         raise BadRequestError("resourceVersionMatch is forbidden for watch unless sendInitialEvents is set")
     elif resource_version in (None, "", "0"):
