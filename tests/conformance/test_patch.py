@@ -241,11 +241,11 @@ async def test_malformed_patch_is_bad_request(
     "operation",
     [{"op": "frobnicate", "path": "/data/x"}, {"path": "/data/x", "value": "1"}],
 )
-async def test_json_patch_with_unknown_operation_is_rejected(
+async def test_json_patch_with_unknown_operation_is_invalid(
     client: Client, ns: str, operation: object
 ) -> None:
     made = await client.create(CONFIGMAPS, configmap("a", ns, data={"v": "1"}))
-    with pytest.raises((BadRequestError, InvalidError)):
+    with pytest.raises(InvalidError):
         await client.patch(CONFIGMAPS, "a", [operation], patch_type=PatchType.JSON, namespace=ns)
     now = await client.get(CONFIGMAPS, "a", namespace=ns)
     assert now["metadata"]["resourceVersion"] == made["metadata"]["resourceVersion"]
