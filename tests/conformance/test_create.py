@@ -232,3 +232,10 @@ async def test_unknown_fields_of_built_in_kinds_are_dropped(client: Client, ns: 
     made = await client.create(CONFIGMAPS, {**configmap("a", ns), "bogus": 1})
     assert "bogus" not in made
     assert "bogus" not in await client.get(CONFIGMAPS, "a", namespace=ns)
+
+
+async def test_generate_name_keeps_names_within_63_characters(client: Client, ns: str) -> None:
+    made = await client.create(CONFIGMAPS, {"metadata": {"generateName": "x" * 70, "namespace": ns}})
+    name = made["metadata"]["name"]
+    assert len(name) == 63
+    assert name.startswith("x" * 58)
