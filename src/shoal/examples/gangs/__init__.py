@@ -1,7 +1,7 @@
 """Gangs: Grove's PodCliqueSet → PodClique → Pods and PodGang, with the seed's fixes as defaults.
 
 A PodCliqueSet's twelve components sync on a :class:`shoal.fanout.ComponentGraph`; PodCliques create
-their pods behind a scheduling gate that is removed once the replica's PodGang is complete; every
+their pods behind a scheduling gate that is removed once every pod of the replica's PodGang exists; every
 status is written only when it changes. ``gang_manager(client)`` runs both controllers;
 ``seed_faithful=True`` is the benchmark's "before". ``shoal bench gangs`` measures deploy, a no-op
 steady state and delete on simulated nodes (docs/examples.md).
@@ -22,6 +22,7 @@ from ._crd import (
 from ._manager import (
     add_gang_controllers as add_gang_controllers,
     gang_manager as gang_manager,
+    pod_to_gang_podcliques as pod_to_gang_podcliques,
     pod_to_podcliqueset as pod_to_podcliqueset,
     podgang_to_podcliques as podgang_to_podcliques,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "gang_crds",
     "gang_manager",
     "install",
+    "pod_to_gang_podcliques",
     "pod_to_podcliqueset",
     "podcliqueset_object",
     "podgang_to_podcliques",

@@ -1,8 +1,9 @@
 """Wiring the gang reconcilers into a manager: what each controller watches and how events map.
 
-The PodCliqueSet controller must hear about its PodCliques (their status feeds availability), its
-PodGangs, and its pods (a gang becomes complete when its last pod is created). The PodClique controller
-hears about its pods and about the PodGang whose Initialized condition releases their scheduling gates.
+The PodCliqueSet controller hears about its PodCliques (their status feeds availability) and PodGangs.
+The PodClique controller hears about its PodGang and about every pod of its gang (the last pod created
+completes the gang and releases the scheduling gates). In the seed's design the set also hears every
+pod, since it marks a gang Initialized, and a clique only its own pods.
 Twenty workers per controller, as the seed's scale test configures (``pcs_syncs = pclq_syncs = 20``).
 """
 
@@ -16,7 +17,16 @@ from shoal.api import Object
 from shoal.client import Client
 from shoal.controller import Controller, ControllerOptions, Manager, ManagerOptions, Request
 
-from ._crd import PCLQ_KIND, PCS_KIND, PCS_LABEL, PODCLIQUES, PODCLIQUESETS, PODGANGS, PODS
+from ._crd import (
+    GANG_CLIQUES_ANNOTATION,
+    PCLQ_KIND,
+    PCS_KIND,
+    PCS_LABEL,
+    PODCLIQUES,
+    PODCLIQUESETS,
+    PODGANGS,
+    PODS,
+)
 from ._podclique import PodCliqueReconciler
 from ._podcliqueset import PodCliqueSetReconciler
 
@@ -28,6 +38,13 @@ def pod_to_podcliqueset(pod: Object) -> Iterable[Request]:
     m = pod.get("metadata") or {}
     name = (m.get("labels") or {}).get(PCS_LABEL)
     return [Request(m.get("namespace") or "", name)] if name else []
+
+
+def pod_to_gang_podcliques(pod: Object) -> Iterable[Request]:
+    """Every PodClique of the pod's gang (its own included): a new pod may complete any of them."""
+    m = pod.get("metadata") or {}
+    names = ((m.get("annotations") or {}).get(GANG_CLIQUES_ANNOTATION) or "").split(",")
+    return [Request(m.get("namespace") or "", n) for n in names if n]
 
 
 def podgang_to_podcliques(gang: Object) -> Iterable[Request]:
@@ -43,21 +60,20 @@ def add_gang_controllers(
     """Add the PodCliqueSet and PodClique controllers to ``manager``."""
     options = ControllerOptions(max_concurrent_reconciles=workers, need_leader_election=False)
     suffix = "-seed" if seed_faithful else ""
+    pcs_builder = Controller.build(manager).for_(PODCLIQUESETS, kind=PCS_KIND).owns(PODCLIQUES).owns(PODGANGS)
+    pclq_builder = Controller.build(manager).for_(PODCLIQUES, kind=PCLQ_KIND)
+    if seed_faithful:  # the set marks gangs Initialized, so it hears every pod; cliques hear their own
+        pcs_builder.watches(PODS, pod_to_podcliqueset)
+        pclq_builder.owns(PODS)
+    else:  # a clique checks its gang itself, so every pod of the gang wakes every clique of it
+        pclq_builder.watches(PODS, pod_to_gang_podcliques)
     pcs = (
-        Controller.build(manager)
-        .for_(PODCLIQUESETS, kind=PCS_KIND)
-        .owns(PODCLIQUES)
-        .owns(PODGANGS)
-        .watches(PODS, pod_to_podcliqueset)
-        .named(f"podcliqueset{suffix}")
+        pcs_builder.named(f"podcliqueset{suffix}")
         .with_options(options)
         .complete(PodCliqueSetReconciler(seed_faithful=seed_faithful))
     )
     pclq = (
-        Controller.build(manager)
-        .for_(PODCLIQUES, kind=PCLQ_KIND)
-        .owns(PODS)
-        .watches(PODGANGS, podgang_to_podcliques)
+        pclq_builder.watches(PODGANGS, podgang_to_podcliques)
         .named(f"podclique{suffix}")
         .with_options(options)
         .complete(PodCliqueReconciler(seed_faithful=seed_faithful))

@@ -19,6 +19,7 @@ from shoal.controller import ReconcileContext, Request, Result
 from shoal.fanout import gather, update_status_if_changed
 
 from ._crd import (
+    GANG_CLIQUES_ANNOTATION,
     INITIALIZED,
     PCLQ_LABEL,
     PCS_LABEL,
@@ -47,6 +48,9 @@ def pod_object(pclq: Object, name: str) -> Object:
             "name": name,
             "namespace": m["namespace"],
             "labels": labels,
+            "annotations": {
+                GANG_CLIQUES_ANNOTATION: ",".join(pclq["spec"].get("gangCliques") or [m["name"]])
+            },
             "ownerReferences": [owner_reference(pclq)],
         },
         "spec": {**pclq["spec"]["podSpec"], "schedulingGates": [{"name": SCHEDULING_GATE}]},
@@ -86,6 +90,30 @@ async def clique_pods(ctx: ReconcileContext, pclq: Object) -> list[Object]:
     return pods
 
 
+async def podclique(ctx: ReconcileContext, name: str, namespace: str) -> Object:
+    """A PodClique from the cache, read once per reconcile."""
+
+    async def fetch() -> Object:
+        return await ctx.reader.get(PODCLIQUES, name, namespace=namespace)
+
+    pclq: Object = await ctx.memo.get(("pclq", namespace, name), fetch)
+    return pclq
+
+
+async def gang_complete(ctx: ReconcileContext, gang: Object) -> bool:
+    """Whether every pod the gang lists exists (read through the memoised clique pod lists)."""
+    namespace = gang["metadata"]["namespace"]
+    for group in gang["spec"]["podgroups"]:
+        try:
+            pclq = await podclique(ctx, group["name"], namespace)
+        except NotFoundError:
+            return False
+        names = {p["metadata"]["name"] for p in await clique_pods(ctx, pclq)}
+        if any(ref["name"] not in names for ref in group["podReferences"]):
+            return False
+    return True
+
+
 class PodCliqueReconciler:
     """Reconciles PodCliques; ``seed_faithful`` writes status unconditionally (the "before")."""
 
@@ -118,7 +146,8 @@ class PodCliqueReconciler:
         await gather(*(create(name) for name in missing))
 
     async def _ungate(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> None:
-        """Remove the gate from every listed pod once the PodGang is Initialized (the gang is complete)."""
+        """Remove the gate from every listed pod once the gang is complete: every pod its PodGang lists
+        exists in the cache (the seed waited for the PodGang's Initialized condition instead)."""
         waiting = [p for p in pods if gated(p)]
         if not waiting:
             return
@@ -127,7 +156,8 @@ class PodCliqueReconciler:
             gang = await ctx.reader.get(PODGANGS, pclq["spec"]["podGang"], namespace=namespace)
         except NotFoundError:
             return
-        if not condition_true(gang, INITIALIZED):
+        complete = condition_true(gang, INITIALIZED) if self.seed_faithful else await gang_complete(ctx, gang)
+        if not complete:
             return
         listed = {
             ref.get("name")

@@ -44,7 +44,7 @@ from ._crd import (
     pod_names,
     replica_name,
 )
-from ._podclique import clique_pods
+from ._podclique import gang_complete
 
 Sync = Callable[[], Awaitable[object]]
 
@@ -89,6 +89,10 @@ def podclique_object(pcs: Object, replica: int, clique: dict[str, Any]) -> Objec
             "replicas": clique["replicas"],
             "minAvailable": clique.get("minAvailable", clique["replicas"]),
             "podGang": replica_name(pcs["metadata"]["name"], replica),
+            "gangCliques": [
+                clique_name(pcs["metadata"]["name"], replica, c["name"])
+                for c in pcs["spec"]["template"]["cliques"]
+            ],
             "podSpec": pod_spec,
         },
     }
@@ -246,35 +250,18 @@ class PodCliqueSetReconciler:
         return result.object
 
     def _podgang_sync(self, ctx: ReconcileContext, pcs: Object, replica: int) -> Sync:
+        """Create or patch the replica's PodGang. The seed also marked it Initialized here once all its
+        pods existed (one more write per gang, and a PodCliqueSet reconcile on every pod event); Shoal's
+        PodClique controller checks the gang's pods in its cache instead."""
+
         async def sync() -> None:
             gang = await self._apply(ctx, PODGANGS, podgang_object(pcs, replica))
-            if gang is None or condition_true(gang, INITIALIZED):
+            if not self.seed_faithful or gang is None or condition_true(gang, INITIALIZED):
                 return
-            if await self._gang_complete(ctx, gang):
+            if await gang_complete(ctx, gang):
                 await update_status_if_changed(ctx.client, PODGANGS, gang, _initialized)
 
         return sync
-
-    async def _gang_complete(self, ctx: ReconcileContext, gang: Object) -> bool:
-        """Whether every pod the gang lists exists (read through the memoised clique pod lists)."""
-        namespace = gang["metadata"]["namespace"]
-        for group in gang["spec"]["podgroups"]:
-            try:
-                pclq = await self._podclique(ctx, group["name"], namespace)
-            except NotFoundError:
-                return False
-            names = {p["metadata"]["name"] for p in await clique_pods(ctx, pclq)}
-            if any(ref["name"] not in names for ref in group["podReferences"]):
-                return False
-        return True
-
-    @staticmethod
-    async def _podclique(ctx: ReconcileContext, name: str, namespace: str) -> Object:
-        async def fetch() -> Object:
-            return await ctx.reader.get(PODCLIQUES, name, namespace=namespace)
-
-        pclq: Object = await ctx.memo.get(("pclq", namespace, name), fetch)
-        return pclq
 
     async def _write_status(self, ctx: ReconcileContext, pcs: Object) -> None:
         m = pcs["metadata"]
