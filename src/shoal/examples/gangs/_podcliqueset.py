@@ -179,6 +179,18 @@ def rbac_objects(pcs: Object) -> dict[str, tuple[Any, Object]]:
     }
 
 
+def covers(current: Any, desired: Any) -> bool:
+    """Whether ``current`` already has every field of ``desired`` (a merge patch of ``desired`` would
+    change nothing). Equal subtrees are compared in one ``==``; only differing dicts are walked."""
+    if current == desired:
+        return True
+    if not isinstance(current, dict) or not isinstance(desired, dict):
+        return False
+    return all(
+        key == "status" or (key in current and covers(current[key], value)) for key, value in desired.items()
+    )
+
+
 class PodCliqueSetReconciler:
     """Reconciles PodCliqueSets. See the module docstring for ``seed_faithful``."""
 
@@ -246,6 +258,8 @@ class PodCliqueSetReconciler:
                 return await ctx.client.create(resource, desired, namespace=m.get("namespace"))
             except AlreadyExistsError:
                 current = None  # the cache lags: create_or_patch reads it live
+        if current is not None and covers(current, desired):
+            return current  # nothing to write: skip create_or_patch's full merge-patch diff
         result = await create_or_patch(ctx.client, resource, desired, current=current)
         return result.object
 
