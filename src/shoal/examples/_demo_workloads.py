@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +27,27 @@ BACKUP_NAMESPACE = "backups"
 APPSET_NAMESPACE = "appsets"
 REPO = "https://git.example.com/demo/apps"
 SANDBOX_IMAGES = frozenset({"alpine", "python"})
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTiming:
+    """How long the simulated world takes: kubelets, fastlets, item backups, git listings (seconds)."""
+
+    pod_ready_delay: float = 2.0
+    pod_ready_jitter: float = 8.0
+    fastlet_create: float = 0.5
+    backup_item_delay: float = 0.5
+    repo_latency: float = 3.0
+
+
+QUICK = DemoTiming(
+    pod_ready_delay=0.01,
+    pod_ready_jitter=0.02,
+    fastlet_create=0.001,
+    backup_item_delay=0.0,
+    repo_latency=0.01,
+)
+"""Timing for tests: everything as fast as the machine goes."""
 
 
 async def ensure_namespace(client: Client, name: str) -> None:
@@ -118,7 +140,8 @@ class SandboxWorkload(Workload):
     namespaces = (SANDBOX_NAMESPACE,)
     what = "4 sandboxes on the fast path, 4 on the strong path → Running"
 
-    def __init__(self) -> None:
+    def __init__(self, timing: DemoTiming) -> None:
+        self.timing = timing
         self.server: sandboxes.FastPathServer | None = None
 
     async def install(self, client: Client) -> None:
@@ -130,7 +153,7 @@ class SandboxWorkload(Workload):
             sandboxes.FastletSpec(f"fastlet-{i}", "demo", SANDBOX_NAMESPACE, 8, SANDBOX_IMAGES)
             for i in range(4)
         ]
-        latency = sandboxes.FastletLatency(create=0.005, status=0.0)
+        latency = sandboxes.FastletLatency(create=self.timing.fastlet_create, status=0.0)
         fleet = await stack.enter_async_context(sandboxes.FastletFleet(specs, latency=latency))
         registry = sandboxes.SandboxRegistry()
         for spec in fleet.specs():
@@ -164,8 +187,9 @@ class BackupWorkload(Workload):
     namespaces = (BACKUP_NAMESPACE,)
     what = "a Backup of two namespaces (77 items) → Completed, archive written"
 
-    def __init__(self, archive_dir: Path) -> None:
+    def __init__(self, archive_dir: Path, timing: DemoTiming) -> None:
         self.archive_dir = archive_dir
+        self.timing = timing
         self.inventory = backups.seed_inventory()
 
     async def install(self, client: Client) -> None:
@@ -175,8 +199,8 @@ class BackupWorkload(Workload):
 
     async def attach(self, manager: Manager, client: Client, stack: AsyncExitStack) -> None:
         options = backups.BackupOptions(
-            workers=8,
-            item_delay=0.02,
+            workers=4,
+            item_delay=self.timing.backup_item_delay,
             archive_dir=self.archive_dir,
             resource_types=self.inventory.resource_types,
         )
@@ -197,12 +221,15 @@ class AppSetWorkload(Workload):
     what = "12 ApplicationSets over a git repo → 3 Applications each"
     services = ("api", "web", "worker")
 
+    def __init__(self, timing: DemoTiming) -> None:
+        self.timing = timing
+
     async def install(self, client: Client) -> None:
         await ensure_namespace(client, APPSET_NAMESPACE)
         await appsets.install_appset_crds(client)
 
     async def attach(self, manager: Manager, client: Client, stack: AsyncExitStack) -> None:
-        repo = appsets.RepoServer(latency=0.05)
+        repo = appsets.RepoServer(latency=self.timing.repo_latency)
         for i in range(self.expected):
             for service in self.services:
                 repo.add_directory(REPO, f"team-{i}/{service}")
@@ -231,12 +258,12 @@ class AppSetWorkload(Workload):
         return sum(1 for count in owned.values() if count == len(self.services))
 
 
-def all_workloads(archive_dir: Path) -> list[Workload]:
+def all_workloads(archive_dir: Path, timing: DemoTiming) -> list[Workload]:
     """The five reference controllers' workloads, in the order the demo shows them."""
     return [
         WorkspaceWorkload(),
         GangWorkload(),
-        SandboxWorkload(),
-        BackupWorkload(archive_dir),
-        AppSetWorkload(),
+        SandboxWorkload(timing),
+        BackupWorkload(archive_dir, timing),
+        AppSetWorkload(timing),
     ]

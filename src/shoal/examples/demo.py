@@ -22,7 +22,7 @@ from rich.live import Live
 from shoal.client import Client, RestConfig
 from shoal.controller import Manager, ManagerOptions
 from shoal.examples import appsets, backups, gangs, sandboxes, workspaces
-from shoal.sim import Simulator, serve
+from shoal.sim import NodeOptions, Simulator, serve
 
 from ._demo_report import DemoProgress, WriteTallyClient, summary_table, write_timeline
 from ._demo_workloads import (
@@ -30,6 +30,7 @@ from ._demo_workloads import (
     BACKUP_NAMESPACE,
     GANG_NAMESPACE,
     SANDBOX_NAMESPACE,
+    DemoTiming,
     Workload,
     all_workloads,
 )
@@ -45,6 +46,8 @@ class DemoOptions:
         workdir: kubeconfig (``kubeconfig``) and backup archives (``backups/``) go here.
         timeline: the PNG path.
         nodes: simulated Ready nodes.
+        timing: how long kubelets, fastlets, item backups and git listings take (``QUICK`` for tests).
+        lead_in: seconds between printing the kubectl commands and applying the workloads.
         timeout: seconds the workloads get to converge before the demo gives up (exit code 1).
         sample_interval: seconds between progress samples.
         keep_running: after the summary, stay up until Ctrl-C.
@@ -53,6 +56,8 @@ class DemoOptions:
     workdir: Path = Path(".shoal")
     timeline: Path = Path("bench-results/demo-timeline.png")
     nodes: int = 20
+    timing: DemoTiming = field(default_factory=DemoTiming)
+    lead_in: float = 3.0
     timeout: float = 90.0
     sample_interval: float = 0.2
     keep_running: bool = False
@@ -131,8 +136,10 @@ async def _converge(
 async def run(options: DemoOptions) -> DemoResult:
     """Run the demo (the summary is printed to ``options.console``) and return what converged."""
     console = options.console
-    workloads = all_workloads(options.workdir / "backups")
-    async with Simulator(nodes=options.nodes) as sim, serve(sim) as served:
+    workloads = all_workloads(options.workdir / "backups", options.timing)
+    timing = options.timing
+    kubelets = NodeOptions(pod_ready_delay=timing.pod_ready_delay, pod_ready_jitter=timing.pod_ready_jitter)
+    async with Simulator(nodes=options.nodes, node_options=kubelets) as sim, serve(sim) as served:
         kubeconfig = served.write_kubeconfig(options.workdir / "kubeconfig")
         console.rule("[bold]shoal demo")
         console.print(f"simulator with {options.nodes} nodes serving at {served.url}")
@@ -146,7 +153,7 @@ async def run(options: DemoOptions) -> DemoResult:
         registry = CollectorRegistry()
         config = RestConfig.from_url(served.url, user_agent="shoal-demo-manager")
         async with WriteTallyClient(config, registry=registry) as client, AsyncExitStack() as stack:
-            manager_options = ManagerOptions(http_port=0, registry=registry, graceful_shutdown_timeout=5)
+            manager_options = ManagerOptions(http_port=0, registry=registry, graceful_shutdown_timeout=1)
             manager = Manager(client, options=manager_options)
             for workload in workloads:
                 await workload.attach(manager, client, stack)
@@ -155,9 +162,13 @@ async def run(options: DemoOptions) -> DemoResult:
             for workload in workloads:
                 console.print(f"  [bold]{workload.name:<10}[/] {workload.what}")
             async with manager:
+                if options.lead_in:
+                    console.print(f"applying the workloads in {options.lead_in:.0f} s …")
+                    await asyncio.sleep(options.lead_in)
                 progress = DemoProgress(workloads, registry)
                 with Live(progress.progress, console=console, refresh_per_second=8):
                     await _converge(workloads, setup, progress, options)
+                console.print()
                 console.print(summary_table(progress.records, client.writes))
                 png = write_timeline(progress.records, options.timeline)
                 console.print(f"timeline: {png.resolve()}")
