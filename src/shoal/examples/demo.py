@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.live import Live
 
+from shoal.api import ApiError
 from shoal.client import Client, RestConfig
 from shoal.controller import Manager, ManagerOptions
 from shoal.examples import appsets, backups, gangs, sandboxes, workspaces
@@ -187,6 +188,12 @@ async def run(options: DemoOptions) -> DemoResult:
     return result
 
 
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
 def run_demo(keep_running: bool = False) -> int:
     """Entry point of ``shoal demo``; returns the exit code (130 after Ctrl-C)."""
     console = Console()
@@ -196,4 +203,8 @@ def run_demo(keep_running: bool = False) -> int:
     except KeyboardInterrupt:
         console.print("[yellow]interrupted: controllers, simulator and HTTP server stopped")
         return INTERRUPTED
+    except (ApiError, OSError, ExceptionGroup) as exc:  # a failed step: its cause, not a traceback
+        for cause in _leaves(exc):
+            console.print(f"[red]demo failed: {type(cause).__name__}: {cause}")
+        return 1
     return 0 if result.ok else 1
