@@ -119,3 +119,49 @@ async def test_pods_stay_gated_until_their_gang_is_complete() -> None:
             assert pclq["status"]["scheduleGatedReplicas"] == 0
             pods = (await client.list(PODS, namespace="default"))["items"]
             assert sorted(p["metadata"]["name"] for p in pods) == refs
+
+
+def podclique(name: str, replicas: int, cliques: list[str]) -> dict:  # type: ignore[type-arg]
+    return {
+        "apiVersion": "gangs.shoal.dev/v1alpha1",
+        "kind": "PodClique",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "minAvailable": replicas,
+            "podGang": "g",
+            "gangCliques": cliques,
+            "podSpec": {"containers": [{"name": "main", "image": "busybox"}]},
+        },
+    }
+
+
+async def test_a_gang_spanning_two_cliques_waits_for_both() -> None:
+    async with Simulator(nodes=2, node_options=NODES) as sim:
+        await install(sim.client())
+        client = sim.client(user_agent="gangs")
+        gang = {
+            "apiVersion": "gangs.shoal.dev/v1alpha1",
+            "kind": "PodGang",
+            "metadata": {"name": "g", "namespace": "default"},
+            "spec": {
+                "podgroups": [
+                    {"name": "a", "minReplicas": 2, "podReferences": [{"name": "a-0"}, {"name": "a-1"}]},
+                    {"name": "b", "minReplicas": 1, "podReferences": [{"name": "b-0"}]},
+                ]
+            },
+        }
+        async with gang_manager(client):
+            await client.create(PODGANGS, gang, namespace="default")
+            await client.create(PODCLIQUES, podclique("a", 2, ["a", "b"]), namespace="default")
+            await until(lambda: len(stored(sim, "pods")) == 2)
+            await quiet(sim)
+            pods = stored(sim, "pods")
+            assert all(p["spec"]["schedulingGates"] == [{"name": SCHEDULING_GATE}] for p in pods)
+            assert not any(p["spec"].get("nodeName") for p in pods)
+
+            await client.create(PODCLIQUES, podclique("b", 1, ["a", "b"]), namespace="default")
+            await until(lambda: len(stored(sim, "pods")) == 3 and all(ready(p) for p in stored(sim, "pods")))
+            assert not any(p["spec"].get("schedulingGates") for p in stored(sim, "pods"))
+            a = await client.get(PODCLIQUES, "a", namespace="default")
+            assert a["status"]["readyReplicas"] == 2
