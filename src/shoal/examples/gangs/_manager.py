@@ -1,6 +1,8 @@
 """Wiring the gang reconcilers into a manager: what each controller watches and how events map.
 
-The PodCliqueSet controller hears about its PodCliques (their status feeds availability) and PodGangs.
+The PodCliqueSet controller hears about its PodGangs and about changes to its PodCliques other than
+their status; a PodClique's status change (which feeds the set's availability) goes to a second,
+status-only controller, so the twelve components are not compared again for each pod turning Ready.
 The PodClique controller hears about its PodGang and about every pod of its gang (the last pod created
 completes the gang and releases the scheduling gates). In the seed's design the set also hears every
 pod, since it marks a gang Initialized, and a clique only its own pods.
@@ -15,7 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from shoal.api import Object
 from shoal.client import Client
-from shoal.controller import Controller, ControllerOptions, Manager, ManagerOptions, Request
+from shoal.controller import Controller, ControllerOptions, Funcs, Manager, ManagerOptions, Request
 
 from ._crd import (
     GANG_CLIQUES_ANNOTATION,
@@ -28,9 +30,30 @@ from ._crd import (
     PODS,
 )
 from ._podclique import PodCliqueReconciler
-from ._podcliqueset import PodCliqueSetReconciler
+from ._podcliqueset import PodCliqueSetReconciler, PodCliqueSetStatusReconciler
 
 WORKERS = 20
+
+
+def _spec_or_metadata_changed(old: Object, new: Object) -> bool:
+    """Anything but the status (and the bookkeeping resourceVersion/managedFields) changed."""
+
+    def relevant(obj: Object) -> Object:
+        m = {
+            k: v
+            for k, v in (obj.get("metadata") or {}).items()
+            if k not in ("resourceVersion", "managedFields")
+        }
+        return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": m}
+
+    return relevant(old) != relevant(new)
+
+
+SPEC_OR_METADATA_CHANGED = Funcs(on_update=_spec_or_metadata_changed)
+STATUS_CHANGED = Funcs(
+    on_create=lambda obj: False,
+    on_update=lambda old, new: old.get("status") != new.get("status"),
+)
 
 
 def pod_to_podcliqueset(pod: Object) -> Iterable[Request]:
@@ -60,17 +83,26 @@ def add_gang_controllers(
     """Add the PodCliqueSet and PodClique controllers to ``manager``."""
     options = ControllerOptions(max_concurrent_reconciles=workers, need_leader_election=False)
     suffix = "-seed" if seed_faithful else ""
-    pcs_builder = Controller.build(manager).for_(PODCLIQUESETS, kind=PCS_KIND).owns(PODCLIQUES).owns(PODGANGS)
+    pcs_builder = Controller.build(manager).for_(PODCLIQUESETS, kind=PCS_KIND).owns(PODGANGS)
     pclq_builder = Controller.build(manager).for_(PODCLIQUES, kind=PCLQ_KIND)
     if seed_faithful:  # the set marks gangs Initialized, so it hears every pod; cliques hear their own
-        pcs_builder.watches(PODS, pod_to_podcliqueset)
+        pcs_builder.owns(PODCLIQUES).watches(PODS, pod_to_podcliqueset)
         pclq_builder.owns(PODS)
     else:  # a clique checks its gang itself, so every pod of the gang wakes every clique of it
         pclq_builder.watches(PODS, pod_to_gang_podcliques)
+        # a PodClique's status changes only the set's status: a second controller writes just that
+        pcs_builder.owns(PODCLIQUES, predicates=[SPEC_OR_METADATA_CHANGED])
+        (
+            Controller.build(manager)
+            .watches(PODCLIQUES, pod_to_podcliqueset, predicates=[STATUS_CHANGED])
+            .named("podcliqueset-status")
+            .with_options(options)
+            .complete(PodCliqueSetStatusReconciler())
+        )
     pcs = (
         pcs_builder.named(f"podcliqueset{suffix}")
         .with_options(options)
-        .complete(PodCliqueSetReconciler(seed_faithful=seed_faithful))
+        .complete(PodCliqueSetReconciler(seed_faithful=seed_faithful, status_on_sync=seed_faithful))
     )
     pclq = (
         pclq_builder.watches(PODGANGS, podgang_to_podcliques)

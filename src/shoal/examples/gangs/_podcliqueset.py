@@ -194,9 +194,15 @@ def covers(current: Any, desired: Any) -> bool:
 class PodCliqueSetReconciler:
     """Reconciles PodCliqueSets. See the module docstring for ``seed_faithful``."""
 
-    def __init__(self, *, seed_faithful: bool = False, rbac: bool = False) -> None:
+    def __init__(
+        self, *, seed_faithful: bool = False, rbac: bool = False, status_on_sync: bool = True
+    ) -> None:
         self.seed_faithful = seed_faithful
         self.rbac = rbac
+        self.status_on_sync = status_on_sync
+        """Write the status after every sync; ``False`` when :class:`PodCliqueSetStatusReconciler` runs
+        (then only a spec change not yet reflected in ``observedGeneration`` makes the sync write it),
+        so two controllers do not race to write the same status from stale cached copies."""
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
@@ -214,7 +220,8 @@ class PodCliqueSetReconciler:
             for name, depends_on in COMPONENTS:
                 graph.add(name, syncs[name], depends_on=depends_on)
             (await graph.sync()).raise_for_failures()
-        await self._write_status(ctx, pcs)
+        if self.seed_faithful or self.status_on_sync or _generation_unobserved(pcs):
+            await self.write_status(ctx, pcs)
         return None
 
     def _syncs(self, ctx: ReconcileContext, pcs: Object) -> dict[str, Sync]:
@@ -277,7 +284,8 @@ class PodCliqueSetReconciler:
 
         return sync
 
-    async def _write_status(self, ctx: ReconcileContext, pcs: Object) -> None:
+    async def write_status(self, ctx: ReconcileContext, pcs: Object) -> None:
+        """Write availableReplicas (replicas whose PodCliques all have minAvailable ready pods)."""
         m = pcs["metadata"]
         pclqs = await ctx.reader.list(
             PODCLIQUES, namespace=m["namespace"], label_selector=f"{PCS_LABEL}={m['name']}"
@@ -307,8 +315,29 @@ class PodCliqueSetReconciler:
         await update_status_if_changed(ctx.client, PODCLIQUESETS, pcs, mutate)
 
 
+def _generation_unobserved(pcs: Object) -> bool:
+    return bool((pcs.get("status") or {}).get("observedGeneration") != pcs["metadata"].get("generation"))
+
+
 def _initialized(gang: Object) -> None:
     gang["status"] = {
         **(gang.get("status") or {}),
         "conditions": [{"type": INITIALIZED, "status": "True", "reason": "AllPodsCreated"}],
     }
+
+
+class PodCliqueSetStatusReconciler:
+    """Recomputes only a PodCliqueSet's status; runs on PodClique status changes, so the full
+    component sync runs only when a spec or an owned object's spec changes."""
+
+    def __init__(self) -> None:
+        self._sets = PodCliqueSetReconciler()
+
+    async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
+        try:
+            pcs = await ctx.reader.get(PODCLIQUESETS, request.name, namespace=request.namespace)
+        except NotFoundError:
+            return None
+        if not pcs["metadata"].get("deletionTimestamp"):
+            await self._sets.write_status(ctx, pcs)
+        return None

@@ -163,5 +163,9 @@ async def test_a_gang_spanning_two_cliques_waits_for_both() -> None:
             await client.create(PODCLIQUES, podclique("b", 1, ["a", "b"]), namespace="default")
             await until(lambda: len(stored(sim, "pods")) == 3 and all(ready(p) for p in stored(sim, "pods")))
             assert not any(p["spec"].get("schedulingGates") for p in stored(sim, "pods"))
-            a = await client.get(PODCLIQUES, "a", namespace="default")
-            assert a["status"]["readyReplicas"] == 2
+            await until(
+                lambda: all(
+                    (c.get("status") or {}).get("readyReplicas") == c["spec"]["replicas"]
+                    for c in stored(sim, "podcliques.gangs.shoal.dev")
+                )
+            )
