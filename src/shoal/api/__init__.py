@@ -1,5 +1,10 @@
 """Kubernetes API vocabulary: objects as dicts, type names, errors as Status, selectors, patches, names."""
 
+from ._crd import (
+    CRDS as CRDS,
+    OPEN_OBJECT as OPEN_OBJECT,
+    custom_resource_definition as custom_resource_definition,
+)
 from ._errors import (
     AlreadyExistsError as AlreadyExistsError,
     ApiError as ApiError,
@@ -92,6 +97,7 @@ __all__ = [
     "AlreadyExistsError",
     "ApiError",
     "BadRequestError",
+    "CRDS",
     "ConflictError",
     "FieldSelector",
     "ForbiddenError",
@@ -109,6 +115,7 @@ __all__ = [
     "NameRule",
     "NotAcceptableError",
     "NotFoundError",
+    "OPEN_OBJECT",
     "Object",
     "ObjectKey",
     "PatchType",
@@ -131,6 +138,7 @@ __all__ = [
     "causes_text",
     "check_supported",
     "create_merge_patch",
+    "custom_resource_definition",
     "deep_copy",
     "error_from_status",
     "field_invalid",

@@ -35,6 +35,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from shoal.api import CRDS
 from shoal.bench import BenchOptions
 from shoal.client import Client, HttpClient
 from shoal.controller import Controller, Manager, ManagerOptions
@@ -50,7 +51,6 @@ from ._pipeline_record import (
 )
 from ._pipeline_report import Sizes, report
 from ._pipeline_server import (
-    CRDS,
     GROUP,
     KIND,
     PLURAL,

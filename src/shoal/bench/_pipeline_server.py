@@ -22,37 +22,16 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, TypeVar
 
-from shoal.api import GroupVersionResource, Object
+from shoal.api import CRDS, OPEN_OBJECT, GroupVersionResource, Object, custom_resource_definition
 
 GROUP, VERSION, PLURAL, KIND = "bench.shoal.dev", "v1", "probes", "Probe"
 PROBES = GroupVersionResource(GROUP, VERSION, PLURAL)
-CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 NAMESPACE = "default"
 CREATE_CONCURRENCY = 32
 CREATE_WHEN_BOUND = 600.0
 T = TypeVar("T")
 
-PROBE_CRD: Object = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": f"{PLURAL}.{GROUP}"},
-    "spec": {
-        "group": GROUP,
-        "scope": "Namespaced",
-        "names": {"plural": PLURAL, "singular": "probe", "kind": KIND, "listKind": f"{KIND}List"},
-        "versions": [
-            {
-                "name": VERSION,
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
+PROBE_CRD: Object = custom_resource_definition(GROUP, KIND, PLURAL, version=VERSION, schema=OPEN_OBJECT)
 
 
 def probe_name(prefix: str, index: int) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from shoal.api import GVR, AlreadyExistsError
+from shoal.api import CRDS, GVR, AlreadyExistsError
 from shoal.client import Client
 from shoal.controller import Controller, ControllerOptions, Manager
 from shoal.examples import appsets, backups, gangs, sandboxes, workspaces
@@ -195,7 +195,7 @@ class BackupWorkload(Workload):
     async def install(self, client: Client) -> None:
         await ensure_namespace(client, BACKUP_NAMESPACE)
         await backups.install(client, self.inventory)
-        await client.create(backups.CRDS, backups.backup_crd())
+        await client.create(CRDS, backups.backup_crd())
 
     async def attach(self, manager: Manager, client: Client, stack: AsyncExitStack) -> None:
         options = backups.BackupOptions(

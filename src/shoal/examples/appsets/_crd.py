@@ -10,60 +10,29 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from shoal.api import AlreadyExistsError, GroupVersionResource
+from shoal.api import CRDS, AlreadyExistsError, GroupVersionResource, custom_resource_definition
 from shoal.client import Client
 
 GROUP = "argoproj.io"
 VERSION = "v1alpha1"
 APPLICATION_SETS = GroupVersionResource(GROUP, VERSION, "applicationsets")
 APPLICATIONS = GroupVersionResource(GROUP, VERSION, "applications")
-CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 APPLICATION_SET_KIND = "ApplicationSet"
 APPLICATION_KIND = "Application"
 
 
-def _crd(kind: str, plural: str, short_names: list[str]) -> dict[str, Any]:
-    open_object = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{GROUP}"},
-        "spec": {
-            "group": GROUP,
-            "scope": "Namespaced",
-            "names": {
-                "plural": plural,
-                "singular": kind.lower(),
-                "kind": kind,
-                "listKind": f"{kind}List",
-                "shortNames": short_names,
-            },
-            "versions": [
-                {
-                    "name": VERSION,
-                    "served": True,
-                    "storage": True,
-                    "subresources": {"status": {}},
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {"spec": open_object, "status": open_object},
-                        }
-                    },
-                }
-            ],
-        },
-    }
-
-
 def application_set_crd() -> dict[str, Any]:
     """The CustomResourceDefinition of ``applicationsets.argoproj.io``."""
-    return _crd(APPLICATION_SET_KIND, "applicationsets", ["appset", "appsets"])
+    return custom_resource_definition(
+        GROUP, APPLICATION_SET_KIND, "applicationsets", version=VERSION, short_names=["appset", "appsets"]
+    )
 
 
 def application_crd() -> dict[str, Any]:
     """The CustomResourceDefinition of ``applications.argoproj.io``."""
-    return _crd(APPLICATION_KIND, "applications", ["app", "apps"])
+    return custom_resource_definition(
+        GROUP, APPLICATION_KIND, "applications", version=VERSION, short_names=["app", "apps"]
+    )
 
 
 async def install_appset_crds(client: Client) -> None:

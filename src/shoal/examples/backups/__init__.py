@@ -26,7 +26,6 @@ from ._inventory import (
 from ._reconciler import BackupReconciler as BackupReconciler, add_backup_controller as add_backup_controller
 from ._resources import (
     BACKUPS as BACKUPS,
-    CRDS as CRDS,
     DEFAULT_RESOURCE_TYPES as DEFAULT_RESOURCE_TYPES,
     PHASE_COMPLETED as PHASE_COMPLETED,
     PHASE_FAILED as PHASE_FAILED,
@@ -47,7 +46,6 @@ from ._run import (
 
 __all__ = [
     "BACKUPS",
-    "CRDS",
     "DEFAULT_RESOURCE_TYPES",
     "PHASE_COMPLETED",
     "PHASE_FAILED",

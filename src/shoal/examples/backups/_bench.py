@@ -26,6 +26,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from shoal.api import CRDS
 from shoal.bench import BenchOptions
 from shoal.bench._harness import Row, Variant, VariantContext, VariantRun, run_bench
 from shoal.controller import Manager, ManagerOptions
@@ -34,7 +35,7 @@ from shoal.sim import LatencyProfile, LatencyRule
 from ._blocks import Item, form_blocks
 from ._inventory import Inventory, install, many_small_volumes, seed_inventory
 from ._reconciler import add_backup_controller
-from ._resources import BACKUPS, CRDS, PHASE_COMPLETED, TERMINAL_PHASES, backup, backup_crd
+from ._resources import BACKUPS, PHASE_COMPLETED, TERMINAL_PHASES, backup, backup_crd
 from ._run import BackupOptions
 
 LIST_SECONDS = 0.005

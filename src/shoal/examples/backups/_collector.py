@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from shoal.api import NotFoundError, Object
+from shoal.api import CRDS, NotFoundError, Object
 from shoal.client import Client
 from shoal.fanout import gather
 
 from ._blocks import Item
-from ._resources import CLUSTER_ROLE_BINDINGS, CRDS, NAMESPACES, PERSISTENT_VOLUMES, ResourceType
+from ._resources import CLUSTER_ROLE_BINDINGS, NAMESPACES, PERSISTENT_VOLUMES, ResourceType
 
 PAGE_SIZE = 500
 

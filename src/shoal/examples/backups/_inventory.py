@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shoal.api import GroupVersionResource, Object
+from shoal.api import CRDS, OPEN_OBJECT, GroupVersionResource, Object, custom_resource_definition
 from shoal.client import Client
 from shoal.fanout import bounded_map
 
 from ._blocks import Item, ItemKey
-from ._resources import CRDS, DEFAULT_RESOURCE_TYPES, ResourceType, custom_resource_definition
+from ._resources import DEFAULT_RESOURCE_TYPES, ResourceType
 
 WIDGETS = ResourceType(GroupVersionResource("example.shoal.dev", "v1", "widgets"), custom=True)
 
@@ -43,13 +43,16 @@ class Inventory:
         return keys | {ItemKey(CRDS.group_resource, "", name) for name in used}
 
 
-STAND_IN_DEFINITIONS: tuple[Object, ...] = (
-    custom_resource_definition("rbac.authorization.k8s.io", "RoleBinding", "rolebindings"),
+STAND_IN_DEFINITIONS: tuple[Object, ...] = tuple(
     custom_resource_definition(
-        "rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", namespaced=False
-    ),
-    custom_resource_definition("discovery.k8s.io", "EndpointSlice", "endpointslices"),
-    custom_resource_definition("example.shoal.dev", "Widget", "widgets"),
+        group, kind, plural, namespaced=namespaced, schema=OPEN_OBJECT, status_subresource=False
+    )
+    for group, kind, plural, namespaced in (
+        ("rbac.authorization.k8s.io", "RoleBinding", "rolebindings", True),
+        ("rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", False),
+        ("discovery.k8s.io", "EndpointSlice", "endpointslices", True),
+        ("example.shoal.dev", "Widget", "widgets", True),
+    )
 )
 
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shoal.api import GroupVersionResource
+from shoal.api import GroupVersionResource, custom_resource_definition
 
 GROUP = "backup.shoal.dev"
 VERSION = "v1alpha1"
 BACKUPS = GroupVersionResource(GROUP, VERSION, "backups")
-CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 
 PHASE_NEW = "New"
 PHASE_IN_PROGRESS = "InProgress"
@@ -84,40 +83,6 @@ DEFAULT_RESOURCE_TYPES: tuple[ResourceType, ...] = (
 skipped, as Velero skips resources missing from discovery."""
 
 
-def custom_resource_definition(
-    group: str,
-    kind: str,
-    plural: str,
-    *,
-    version: str = "v1",
-    namespaced: bool = True,
-    schema: dict[str, Any] | None = None,
-    **version_fields: Any,
-) -> dict[str, Any]:
-    """A one-version CustomResourceDefinition (schemaless unless ``schema`` is given)."""
-    names = {"plural": plural, "singular": kind.lower(), "kind": kind, "listKind": f"{kind}List"}
-    served = {
-        "name": version,
-        "served": True,
-        "storage": True,
-        "schema": {
-            "openAPIV3Schema": schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-        },
-        **version_fields,
-    }
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced" if namespaced else "Cluster",
-            "names": names,
-            "versions": [served],
-        },
-    }
-
-
 def backup_crd() -> dict[str, Any]:
     """The CustomResourceDefinition of ``Backup`` (namespaced, with a status subresource)."""
     status = {
@@ -157,8 +122,7 @@ def backup_crd() -> dict[str, Any]:
         "backups",
         version=VERSION,
         schema=schema,
-        subresources={"status": {}},
-        additionalPrinterColumns=columns,
+        printer_columns=columns,
     )
 
 

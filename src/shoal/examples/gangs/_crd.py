@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from shoal.api import AlreadyExistsError, GroupVersionResource
+from shoal.api import CRDS, AlreadyExistsError, GroupVersionResource, custom_resource_definition
 from shoal.client import Client
 
 GROUP = "gangs.shoal.dev"
@@ -22,7 +22,6 @@ PODGANG_KIND = "PodGang"
 PODCLIQUESETS = GroupVersionResource(GROUP, VERSION, "podcliquesets")
 PODCLIQUES = GroupVersionResource(GROUP, VERSION, "podcliques")
 PODGANGS = GroupVersionResource(GROUP, VERSION, "podgangs")
-CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 PODS = GroupVersionResource("", "v1", "pods")
 SERVICES = GroupVersionResource("", "v1", "services")
 SERVICE_ACCOUNTS = GroupVersionResource("", "v1", "serviceaccounts")
@@ -58,46 +57,12 @@ def pod_names(pclq: str, replicas: int) -> list[str]:
     return [f"{pclq}-{i}" for i in range(replicas)]
 
 
-def _crd(kind: str, plural: str, spec: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {
-            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, **spec},
-            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, **status},
-        },
-    }
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{GROUP}"},
-        "spec": {
-            "group": GROUP,
-            "scope": "Namespaced",
-            "names": {
-                "plural": plural,
-                "singular": kind.lower(),
-                "kind": kind,
-                "listKind": f"{kind}List",
-            },
-            "versions": [
-                {
-                    "name": VERSION,
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": schema},
-                    "subresources": {"status": {}},
-                }
-            ],
-        },
-    }
-
-
 def gang_crds() -> list[dict[str, Any]]:
     """The CustomResourceDefinitions of the three kinds (each with a status subresource)."""
     return [
-        _crd(PCS_KIND, "podcliquesets", {}, {}),
-        _crd(PCLQ_KIND, "podcliques", {}, {}),
-        _crd(PODGANG_KIND, "podgangs", {}, {}),
+        custom_resource_definition(GROUP, PCS_KIND, "podcliquesets", version=VERSION),
+        custom_resource_definition(GROUP, PCLQ_KIND, "podcliques", version=VERSION),
+        custom_resource_definition(GROUP, PODGANG_KIND, "podgangs", version=VERSION),
     ]
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from shoal.api import AlreadyExistsError, GroupVersionResource
+from shoal.api import CRDS, AlreadyExistsError, GroupVersionResource, custom_resource_definition
 from shoal.client import Client
 
 from ._model import GROUP, KIND
 
 VERSION = "v1alpha1"
 SANDBOXES = GroupVersionResource(GROUP, VERSION, "sandboxes")
-CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 
 FASTLET_ANNOTATION = f"{GROUP}/fastlet"
 """Set on a Sandbox object the fast path wrote: the fastlet that already runs it."""
@@ -45,30 +44,7 @@ def sandbox_crd() -> dict[str, Any]:
             "message": {"type": "string"},
         },
     }
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"sandboxes.{GROUP}"},
-        "spec": {
-            "group": GROUP,
-            "scope": "Namespaced",
-            "names": {"plural": "sandboxes", "singular": "sandbox", "kind": KIND, "listKind": f"{KIND}List"},
-            "versions": [
-                {
-                    "name": VERSION,
-                    "served": True,
-                    "storage": True,
-                    "subresources": {"status": {}},
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {"spec": spec, "status": status},
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    return custom_resource_definition(GROUP, KIND, "sandboxes", version=VERSION, spec=spec, status=status)
 
 
 async def install_sandbox_crd(client: Client) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from shoal.api import AlreadyExistsError, GroupVersionResource
+from shoal.api import CRDS, AlreadyExistsError, GroupVersionResource, custom_resource_definition
 from shoal.client import Client
 
 GROUP = "workspaces.shoal.dev"
 VERSION = "v1"
 KIND = "Workspace"
 WORKSPACES = GroupVersionResource(GROUP, VERSION, "workspaces")
-CRDS = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 PODS = GroupVersionResource("", "v1", "pods")
 SECRETS = GroupVersionResource("", "v1", "secrets")
 NAMESPACES = GroupVersionResource("", "v1", "namespaces")
@@ -61,32 +60,7 @@ def workspace_crd() -> dict[str, Any]:
             "podStarts": {"type": "integer"},
         },
     }
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"workspaces.{GROUP}"},
-        "spec": {
-            "group": GROUP,
-            "scope": "Namespaced",
-            "names": {
-                "plural": "workspaces",
-                "singular": "workspace",
-                "kind": KIND,
-                "listKind": f"{KIND}List",
-            },
-            "versions": [
-                {
-                    "name": VERSION,
-                    "served": True,
-                    "storage": True,
-                    "subresources": {"status": {}},
-                    "schema": {
-                        "openAPIV3Schema": {"type": "object", "properties": {"spec": spec, "status": status}}
-                    },
-                }
-            ],
-        },
-    }
+    return custom_resource_definition(GROUP, KIND, "workspaces", version=VERSION, spec=spec, status=status)
 
 
 async def install(client: Client) -> None:
