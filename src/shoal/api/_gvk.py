@@ -8,7 +8,7 @@ and work queues.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 Object = dict[str, Any]
 """A Kubernetes object in its JSON form (``apiVersion``, ``kind``, ``metadata``, ...)."""
@@ -100,9 +100,13 @@ GVK = GroupVersionKind
 GVR = GroupVersionResource
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ObjectKey:
-    """Which object: ``namespace`` is ``""`` for cluster-scoped objects."""
+class ObjectKey(NamedTuple):
+    """Which object: ``namespace`` is ``""`` for cluster-scoped objects.
+
+    A named tuple rather than a dataclass because it keys every cache, index and work queue: hashing
+    and comparing happen in C, several times per event. It is immutable, hashable and ordered by
+    (namespace, name); being a tuple, it also equals the plain tuple ``(namespace, name)``.
+    """
 
     namespace: str
     name: str

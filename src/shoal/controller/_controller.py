@@ -5,7 +5,7 @@ events into one reconcile, so workers can run in parallel without locks. The def
 (controller-runtime's is 1) is deliberate: every seed workload was bound by reconciling one object at
 a time while the others waited.
 
-Each worker takes a request, builds a fresh :class:`ReconcileContext`, awaits the reconciler and files
+Each worker takes a request, builds a fresh (lazily filled) :class:`ReconcileContext`, awaits the reconciler and files
 the outcome exactly as controller-runtime's ``reconcileHandler`` does (see :mod:`._reconcile`), then
 marks the request done. A raised exception is counted and retried with backoff; it never ends the
 worker. Stopping lets in-flight reconciles finish and starts no new ones.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,12 +23,11 @@ from prometheus_client import CollectorRegistry
 from shoal.api import ApiError, GroupVersionKind, GroupVersionResource
 from shoal.cache import Cache
 from shoal.client import Client
-from shoal.fanout import Memo
 from shoal.metrics import ReconcileMetrics, controller_metrics
 from shoal.workqueue import QueueShutDown, RateLimiter, WorkQueue
 
 from ._handlers import EventRouter, Mapper, OwnerMapper, request_for_object
-from ._reconcile import ReconcileContext, ReconcileLogger, Reconciler, Request, Result, TerminalError
+from ._reconcile import ReconcileContext, Reconciler, Request, Result, TerminalError
 from ._recorder import EventRecorder
 
 if TYPE_CHECKING:
@@ -49,6 +47,8 @@ class ControllerOptions:
         cache_sync_timeout: seconds to wait for the watched informers' first lists. Defaults to 120.
         reconcile_timeout: cancel a reconcile after this many seconds and retry it (``None``: never).
         rate_limiter: the per-key retry policy; ``None`` is 5 ms doubling to 1000 s.
+        aging_threshold: seconds a ready request may wait before it is served ahead of higher
+            priorities on every second pick (see :mod:`shoal.workqueue`). Defaults to 5.
         need_leader_election: run only on the elected manager. Defaults to True.
     """
 
@@ -56,11 +56,14 @@ class ControllerOptions:
     cache_sync_timeout: float = 120.0
     reconcile_timeout: float | None = None
     rate_limiter: RateLimiter[Request] | None = None
+    aging_threshold: float = 5.0
     need_leader_election: bool = True
 
     def __post_init__(self) -> None:
         if self.max_concurrent_reconciles < 1:
             raise ValueError("max_concurrent_reconciles must be at least 1")
+        if self.aging_threshold <= 0:
+            raise ValueError("aging_threshold must be positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,10 @@ class Controller:
     async def run(self, client: Client, cache: Cache, *, registry: CollectorRegistry | None = None) -> None:
         """Watch, wait for the caches, and reconcile until :meth:`stop` (or cancellation)."""
         queue: WorkQueue[Request] = WorkQueue(
-            name=self.name, rate_limiter=self.options.rate_limiter, registry=registry
+            name=self.name,
+            rate_limiter=self.options.rate_limiter,
+            aging_threshold=self.options.aging_threshold,
+            registry=registry,
         )
         self.queue = queue
         if self._stopping:
@@ -186,48 +192,45 @@ class Controller:
     ) -> None:
         metrics = self._metrics
         assert metrics is not None
-        reconcile_id = str(uuid.uuid4())
-        logger = ReconcileLogger(
-            log,
-            {"controller": self.name, "request": str(request), "reconcile_id": reconcile_id},
-        )
         ctx = ReconcileContext(
             client=client,
             reader=cache.reader,
-            log=logger,
-            memo=Memo(),
             recorder=recorder,
             controller=self.name,
-            reconcile_id=reconcile_id,
+            request=request,
             priority=priority,
         )
         loop = asyncio.get_running_loop()
-        metrics.active_workers.inc()
+        active = metrics.active_workers
+        active.value += 1
         started = loop.time()
         deadline = self.options.reconcile_timeout
-        timeout = asyncio.timeout(deadline)
+        timeout = None if deadline is None else asyncio.timeout(deadline)
         try:
-            async with timeout:
+            if timeout is None:
                 result = await self.reconciler.reconcile(ctx, request)
+            else:
+                async with timeout:
+                    result = await self.reconciler.reconcile(ctx, request)
         except TerminalError as exc:
             metrics.observe("error", loop.time() - started, terminal=True)
             queue.forget(request)
-            logger.error("terminal error, not retrying: %s", exc)
+            ctx.log.error("terminal error, not retrying: %s", exc)
         except Exception as exc:
             metrics.observe("error", loop.time() - started)
-            if timeout.expired():
+            if timeout is not None and timeout.expired():
                 metrics.reconcile_timeouts.inc()
-                logger.error("reconcile timed out after %s s; retrying", deadline)
+                ctx.log.error("reconcile timed out after %s s; retrying", deadline)
             elif isinstance(exc, ApiError):
-                logger.error("reconcile failed; retrying: %s", exc)
+                ctx.log.error("reconcile failed; retrying: %s", exc)
             else:
                 metrics.reconcile_panics.inc()
-                logger.exception("reconcile raised; retrying")
+                ctx.log.exception("reconcile raised; retrying")
             queue.add_rate_limited(request, priority)
         else:
             self._file_result(queue, request, priority, result, metrics, loop.time() - started)
         finally:
-            metrics.active_workers.dec()
+            active.value -= 1
 
     @staticmethod
     def _file_result(
@@ -240,7 +243,8 @@ class Controller:
     ) -> None:
         queue.forget(request)
         if result is not None and result.requeue_after is not None:
-            queue.add_after(request, result.requeue_after, priority)
+            again = priority if result.priority is None else result.priority
+            queue.add_after(request, result.requeue_after, again)
             metrics.observe("requeue_after", seconds)
         else:
             metrics.observe("success", seconds)

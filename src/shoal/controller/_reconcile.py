@@ -5,7 +5,8 @@ reconcile after ten changes is as correct as ten. The reconciler reads the curre
 ``ctx.reader``), writes the difference (through ``ctx.client``), and answers:
 
 * return ``None`` or ``Result()`` — done; the key's backoff is reset;
-* return ``Result(requeue_after=s)`` — done for now, look again in ``s`` seconds (backoff reset);
+* return ``Result(requeue_after=s)`` — done for now, look again in ``s`` seconds (backoff reset), at
+  the priority the request was taken with unless ``Result(priority=...)`` names another;
 * raise :class:`TerminalError` — failed in a way retrying cannot fix: counted, logged, not retried;
 * raise anything else — failed; retried with per-key exponential backoff (5 ms doubling to 1000 s).
 
@@ -14,17 +15,19 @@ An exception never ends a worker.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shoal.api import ObjectKey, ShoalError
+from shoal.fanout import Memo
 
 if TYPE_CHECKING:
     from shoal.cache import CachedReader
     from shoal.client import Client
-    from shoal.fanout import Memo
 
     from ._recorder import EventRecorder
 
@@ -43,9 +46,12 @@ class Result:
     Attributes:
         requeue_after: reconcile the same request again after this many seconds (``None``: only on
             the next change). The key's error backoff is reset first.
+        priority: the work-queue priority of that requeue (e.g. ``Priority.LOW``); ``None`` keeps the
+            priority the request was taken with, as controller-runtime does.
     """
 
     requeue_after: float | None = None
+    priority: int | None = None
 
     def __post_init__(self) -> None:
         if self.requeue_after is not None and self.requeue_after < 0:
@@ -77,11 +83,10 @@ class ReconcileLogger(logging.LoggerAdapter[logging.Logger]):
         return f"[{extra.get('controller')} {extra.get('request')} {extra.get('reconcile_id')}] {msg}", kwargs
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ReconcileContext:
     """Everything one reconcile may use; a new one is built for every reconcile.
 
-    Attributes:
+    Read-only attributes:
         client: the API client, for writes (and reads that must not be stale).
         reader: the cached reader: gets and lists from memory, as private copies.
         log: a logger carrying the controller name, the request and ``reconcile_id``.
@@ -90,16 +95,98 @@ class ReconcileContext:
         controller: the controller's name.
         reconcile_id: unique per reconcile, for correlating log lines.
         priority: the work-queue priority the request was taken with.
+
+    ``log``, ``memo`` and ``reconcile_id`` are built on first use: most reconciles of a start-up
+    backlog find nothing to do and never touch them. ``reconcile_id`` is UUID-shaped: a random prefix
+    drawn once per process and this process's reconcile count, so it is unique within the process
+    (and, with overwhelming probability, across processes) without a ``uuid4`` per reconcile.
     """
 
-    client: Client
-    reader: CachedReader
-    log: ReconcileLogger
-    memo: Memo
-    recorder: EventRecorder
-    controller: str
-    reconcile_id: str
-    priority: int = 0
+    __slots__ = (
+        "_client",
+        "_controller",
+        "_log",
+        "_memo",
+        "_priority",
+        "_reader",
+        "_reconcile_id",
+        "_recorder",
+        "_request",
+        "_sequence",
+    )
+
+    def __init__(
+        self,
+        *,
+        client: Client,
+        reader: CachedReader,
+        recorder: EventRecorder,
+        controller: str,
+        request: Request | None = None,
+        priority: int = 0,
+        log: ReconcileLogger | None = None,
+        memo: Memo | None = None,
+        reconcile_id: str | None = None,
+    ) -> None:
+        self._client = client
+        self._reader = reader
+        self._recorder = recorder
+        self._controller = controller
+        self._request = request
+        self._priority = priority
+        self._log = log
+        self._memo = memo
+        self._reconcile_id = reconcile_id
+        self._sequence = next(_SEQUENCE)
+
+    @property
+    def client(self) -> Client:
+        return self._client
+
+    @property
+    def reader(self) -> CachedReader:
+        return self._reader
+
+    @property
+    def recorder(self) -> EventRecorder:
+        return self._recorder
+
+    @property
+    def controller(self) -> str:
+        return self._controller
+
+    @property
+    def priority(self) -> int:
+        return self._priority
+
+    @property
+    def reconcile_id(self) -> str:
+        if self._reconcile_id is None:
+            digits = f"{self._sequence:016x}"
+            self._reconcile_id = f"{_PROCESS_PREFIX}-{digits[:4]}-{digits[4:]}"
+        return self._reconcile_id
+
+    @property
+    def log(self) -> ReconcileLogger:
+        if self._log is None:
+            extra = {
+                "controller": self._controller,
+                "request": str(self._request),
+                "reconcile_id": self.reconcile_id,
+            }
+            self._log = ReconcileLogger(_log, extra)
+        return self._log
+
+    @property
+    def memo(self) -> Memo:
+        if self._memo is None:
+            self._memo = Memo()
+        return self._memo
+
+
+_SEQUENCE = itertools.count(1)
+_PROCESS_PREFIX = str(uuid.uuid4())[:18]
+_log = logging.getLogger("shoal.controller")
 
 
 class Reconciler(Protocol):

@@ -10,6 +10,7 @@ from ._controller import (
 )
 from ._http import metrics_handler as metrics_handler
 from ._registry import default_registry as default_registry, families as families
+from ._values import CounterValue as CounterValue, GaugeValue as GaugeValue, HistogramValue as HistogramValue
 from ._workqueue import (
     MAX_PRIORITY_LABELS as MAX_PRIORITY_LABELS,
     PRIORITY_OVERFLOW_LABEL as PRIORITY_OVERFLOW_LABEL,
@@ -26,6 +27,9 @@ __all__ = [
     "RECONCILE_RESULTS",
     "RECONCILE_TIME_BUCKETS",
     "ControllerMetrics",
+    "CounterValue",
+    "GaugeValue",
+    "HistogramValue",
     "QueueMetrics",
     "ReconcileMetrics",
     "ReconcileResult",

@@ -3,16 +3,18 @@
 Defined here, below the controller layer, so the controller only records: it asks
 :func:`controller_metrics` for the families and binds them per controller with
 :meth:`ControllerMetrics.for_controller`. The four ``result`` values of ``reconcile_total`` exist at 0
-from the start, as in controller-runtime, so rate() queries work before the first error.
+from the start, as in controller-runtime, so rate() queries work before the first error. The children
+are plain numbers (:mod:`._values`): recording costs an attribute update, not a locked call.
 """
 
 from __future__ import annotations
 
 from typing import Literal, get_args
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 
 from ._registry import families
+from ._values import CounterValue, GaugeValue, counter_family, gauge_family, histogram_family
 
 ReconcileResult = Literal["success", "error", "requeue", "requeue_after"]
 RECONCILE_RESULTS: tuple[ReconcileResult, ...] = get_args(ReconcileResult)
@@ -34,54 +36,54 @@ class ControllerMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         label = ("controller",)
-        self.reconcile_total = Counter(
+        self.reconcile_total = counter_family(
             "controller_runtime_reconcile_total",
             "Reconciliations per controller and result.",
             ("controller", "result"),
-            registry=registry,
+            registry,
         )
-        self.reconcile_errors = Counter(
+        self.reconcile_errors = counter_family(
             "controller_runtime_reconcile_errors_total",
             "Reconciliations that returned an error.",
             label,
-            registry=registry,
+            registry,
         )
-        self.terminal_reconcile_errors = Counter(
+        self.terminal_reconcile_errors = counter_family(
             "controller_runtime_terminal_reconcile_errors_total",
             "Reconciliations that returned a terminal error (not retried).",
             label,
-            registry=registry,
+            registry,
         )
-        self.reconcile_panics = Counter(
+        self.reconcile_panics = counter_family(
             "controller_runtime_reconcile_panics_total",
             "Reconciliations that raised an unexpected exception, recovered by the controller.",
             label,
-            registry=registry,
+            registry,
         )
-        self.reconcile_timeouts = Counter(
+        self.reconcile_timeouts = counter_family(
             "controller_runtime_reconcile_timeouts_total",
             "Reconciliations cancelled by the reconciliation timeout.",
             label,
-            registry=registry,
+            registry,
         )
-        self.reconcile_time = Histogram(
+        self.reconcile_time = histogram_family(
             "controller_runtime_reconcile_time_seconds",
             "Seconds spent in one reconciliation (queue wait excluded).",
             label,
-            buckets=RECONCILE_TIME_BUCKETS,
-            registry=registry,
+            RECONCILE_TIME_BUCKETS,
+            registry,
         )
-        self.max_concurrent_reconciles = Gauge(
+        self.max_concurrent_reconciles = gauge_family(
             "controller_runtime_max_concurrent_reconciles",
             "Workers the controller runs.",
             label,
-            registry=registry,
+            registry,
         )
-        self.active_workers = Gauge(
+        self.active_workers = gauge_family(
             "controller_runtime_active_workers",
             "Workers reconciling right now.",
             label,
-            registry=registry,
+            registry,
         )
 
     def for_controller(self, controller: str) -> ReconcileMetrics:
@@ -109,7 +111,7 @@ class ReconcileMetrics:
     )
 
     def __init__(self, families: ControllerMetrics, controller: str) -> None:
-        self.reconcile_total: dict[ReconcileResult, Counter] = {
+        self.reconcile_total: dict[ReconcileResult, CounterValue] = {
             result: families.reconcile_total.labels(controller, result) for result in RECONCILE_RESULTS
         }
         self.reconcile_errors = families.reconcile_errors.labels(controller)
@@ -118,13 +120,13 @@ class ReconcileMetrics:
         self.reconcile_timeouts = families.reconcile_timeouts.labels(controller)
         self.reconcile_time = families.reconcile_time.labels(controller)
         self.max_concurrent_reconciles = families.max_concurrent_reconciles.labels(controller)
-        self.active_workers = families.active_workers.labels(controller)
+        self.active_workers: GaugeValue = families.active_workers.labels(controller)
 
     def observe(self, result: ReconcileResult, seconds: float, *, terminal: bool = False) -> None:
         """Record one reconciliation: its result, its duration, and (for errors) the error counters."""
-        self.reconcile_total[result].inc()
+        self.reconcile_total[result].value += 1
         self.reconcile_time.observe(seconds)
         if result == "error":
-            self.reconcile_errors.inc()
+            self.reconcile_errors.value += 1
             if terminal:
-                self.terminal_reconcile_errors.inc()
+                self.terminal_reconcile_errors.value += 1

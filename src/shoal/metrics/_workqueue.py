@@ -8,16 +8,18 @@ children are bound up front, so the cost per add/get/done is a few counter incre
 Semantics follow client-go: an add that is deduplicated is not counted; ``queue_duration`` runs from
 the first counted add to the get; ``work_duration`` from the get to ``done``; ``retries`` counts every
 ``add_after``/rate-limited add. The two "unfinished work" gauges are computed when scraped, not by a
-periodic task.
+periodic task. Children are plain numbers rendered at scrape time (:mod:`._values`), so recording
+takes no lock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 
 from ._registry import families
+from ._values import GaugeValue, counter_family, gauge_family, histogram_family
 
 #: client-go's ``ExponentialBuckets(10e-9, 10, 12)``: 10 ns to 1000 s.
 QUEUE_BUCKETS: tuple[float, ...] = (
@@ -46,46 +48,46 @@ class WorkqueueMetrics:
     """The ``workqueue_*`` metric families of one registry."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.depth = Gauge(
+        self.depth = gauge_family(
             "workqueue_depth",
             "Items waiting in the work queue for a worker, by queue and priority.",
             (*_LABELS, "priority"),
-            registry=registry,
+            registry,
         )
-        self.adds = Counter(
-            "workqueue_adds_total", "Items added to the work queue.", _LABELS, registry=registry
+        self.adds = counter_family(
+            "workqueue_adds_total", "Items added to the work queue.", _LABELS, registry
         )
-        self.queue_duration = Histogram(
+        self.queue_duration = histogram_family(
             "workqueue_queue_duration_seconds",
             "Seconds an item waits in the work queue before a worker takes it.",
             _LABELS,
-            buckets=QUEUE_BUCKETS,
-            registry=registry,
+            QUEUE_BUCKETS,
+            registry,
         )
-        self.work_duration = Histogram(
+        self.work_duration = histogram_family(
             "workqueue_work_duration_seconds",
             "Seconds a worker spends on an item.",
             _LABELS,
-            buckets=QUEUE_BUCKETS,
-            registry=registry,
+            QUEUE_BUCKETS,
+            registry,
         )
-        self.unfinished_work = Gauge(
+        self.unfinished_work = gauge_family(
             "workqueue_unfinished_work_seconds",
             "Sum of the ages of the items workers hold; a large value means a stuck worker.",
             _LABELS,
-            registry=registry,
+            registry,
         )
-        self.longest_running_processor = Gauge(
+        self.longest_running_processor = gauge_family(
             "workqueue_longest_running_processor_seconds",
             "Age of the item a worker has held the longest.",
             _LABELS,
-            registry=registry,
+            registry,
         )
-        self.retries = Counter(
+        self.retries = counter_family(
             "workqueue_retries_total",
             "Items added back to the work queue with a delay (retries and requeues after a delay).",
             _LABELS,
-            registry=registry,
+            registry,
         )
 
     def for_queue(self, name: str, controller: str, now: Callable[[], float]) -> QueueMetrics:
@@ -126,7 +128,7 @@ class QueueMetrics:
         self._retries = families.retries.labels(name, controller)
         self._queue_duration = families.queue_duration.labels(name, controller)
         self._work_duration = families.work_duration.labels(name, controller)
-        self._depth_by_priority: dict[int, Gauge] = {}
+        self._depth_by_priority: dict[int, GaugeValue] = {}
         self._added_at: dict[Hashable, float] = {}
         self._started: dict[Hashable, float] = {}
         families.unfinished_work.labels(name, controller).set_function(self.unfinished_work_seconds)
@@ -134,7 +136,7 @@ class QueueMetrics:
             self.longest_running_processor_seconds
         )
 
-    def _depth(self, priority: int) -> Gauge:
+    def _depth(self, priority: int) -> GaugeValue:
         child = self._depth_by_priority.get(priority)
         if child is None:
             label = str(priority) if len(self._depth_by_priority) < MAX_PRIORITY_LABELS else None
@@ -146,20 +148,21 @@ class QueueMetrics:
 
     def add(self, item: Hashable, priority: int) -> None:
         """A new item joined the queue (not a deduplicated add)."""
-        self._adds.inc()
-        self._depth(priority).inc()
-        if item not in self._added_at:
-            self._added_at[item] = self._now()
+        self._adds.value += 1
+        self._depth(priority).value += 1
+        added_at = self._added_at
+        if item not in added_at:
+            added_at[item] = self._now()
 
     def reprioritize(self, old: int, new: int) -> None:
         """A queued item moved from priority ``old`` to ``new``."""
-        self._depth(old).dec()
-        self._depth(new).inc()
+        self._depth(old).value -= 1
+        self._depth(new).value += 1
 
     def get(self, item: Hashable, priority: int) -> None:
         """A worker took ``item``."""
         now = self._now()
-        self._depth(priority).dec()
+        self._depth(priority).value -= 1
         added = self._added_at.pop(item, None)
         if added is not None:
             self._queue_duration.observe(now - added)
@@ -173,7 +176,7 @@ class QueueMetrics:
 
     def retry(self) -> None:
         """An item was added with a delay."""
-        self._retries.inc()
+        self._retries.value += 1
 
     def unfinished_work_seconds(self) -> float:
         """Sum of the ages of the items being processed."""

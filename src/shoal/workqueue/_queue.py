@@ -121,6 +121,11 @@ class WorkQueue(Generic[T]):
     def shutting_down(self) -> bool:
         return self._shutting_down
 
+    @property
+    def aging_threshold(self) -> float:
+        """Seconds a ready item waits before the aging rule serves it ahead of higher priorities."""
+        return self._ready.aging_threshold
+
     def add(self, item: T, priority: int = Priority.HIGH) -> None:
         """Queue ``item`` now. A queued item keeps one entry and takes the higher priority."""
         if self._shutting_down:
