@@ -54,7 +54,7 @@ async def _consume(
 
 async def _run(objects: int, watchers: int) -> dict[str, Any]:
     writes = 2 * objects
-    async with Simulator(profile="none", history=writes + 100, watch_queue_size=writes + 100) as sim:
+    async with Simulator(profile="none", watch_queue_size=writes + 100) as sim:
         client = sim.client(user_agent="shoal-bench-sim-store")
         start = str(sim.store.revision)
         seen = [0] * watchers
@@ -66,7 +66,7 @@ async def _run(objects: int, watchers: int) -> dict[str, Any]:
             write_seconds = await _write(client, objects)
         delivery_seconds = time.perf_counter() - began
         counted = sim.accounting.writes()
-    async with Simulator(profile="none", history=writes + 100) as bare:
+    async with Simulator(profile="none") as bare:
         bare_seconds = await _write(bare.client(), objects)
     return {
         "objects": objects,

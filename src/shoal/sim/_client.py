@@ -326,17 +326,32 @@ class SimClient:
             )
 
         stream = await self._call("watch", resource, resource.resource, "", start)
-        events = deliver(
+        batches = deliver(
             stream,
             store,
-            copy=lambda obj: sim.encoder.copy(self._server.view(stream.info, obj)),
+            copy=_watch_copier(sim, stream.info),
             drop_after=sim.faults.watch_drop(resource.resource),
             timeout_seconds=timeout_seconds,
             bookmark_interval=sim.bookmark_interval if allow_bookmarks else None,
         )
-        async with contextlib.aclosing(events):
-            async for event in events:
-                yield event
+        async with contextlib.aclosing(batches):
+            async for batch in batches:
+                for event in batch:
+                    yield event
+
+
+def _watch_copier(sim: Simulator, info: ResourceInfo) -> Callable[[Object], Object]:
+    """The caller's own copy of a stored object as served at ``info``'s version, decoded from the
+    encoding every stream shares."""
+    encode = sim.encoder.encode
+    loads = orjson.loads
+    view = sim.server.view
+
+    def copy(obj: Object) -> Object:
+        copied: Object = loads(encode(view(info, obj)))
+        return copied
+
+    return copy
 
 
 def _name_of(body: Any) -> str:

@@ -101,8 +101,10 @@ async def deliver(
     drop_after: int | None = None,
     timeout_seconds: float | None = None,
     bookmark_interval: float | None = None,
-) -> AsyncGenerator[WatchEvent, None]:
-    """The events of an opened watch: its starting events, then live ones, each object ``copy``-ed.
+) -> AsyncGenerator[list[WatchEvent], None]:
+    """The events of an opened watch in batches: its starting events, then live ones, each object
+    ``copy``-ed. A batch is what the watcher buffered since the last one, so a consumer pays one
+    resumption per batch rather than per event; flatten it to get the stream.
 
     Ends at ``timeout_seconds``, after ``drop_after`` object events (an injected drop), or when the
     server closes the watcher; raises the watcher's error (410 when it fell behind). With a
@@ -114,24 +116,25 @@ async def deliver(
     watcher = stream.watcher
     loop = asyncio.get_running_loop()
     deadline = None if timeout_seconds is None else loop.time() + max(0.0, timeout_seconds)
-    delivered = 0
+    left = drop_after
     try:
-        for event in stream.initial:
-            if event.type == "BOOKMARK":
-                yield event
-                continue
-            if drop_after is not None and delivered >= drop_after:
-                return
-            delivered += 1
-            yield WatchEvent(event.type, copy(event.object))
+        batch = stream.initial
         while True:
-            batch = watcher.take()
+            if not batch:
+                batch = watcher.take()
             if batch:
-                for event in batch:
-                    if drop_after is not None and delivered >= drop_after:
-                        return
-                    delivered += 1
-                    yield WatchEvent(event.type, copy(event.object))
+                whole = len(batch)
+                if left is not None:
+                    batch, left = _within(batch, left)
+                out = [
+                    event if event.type == "BOOKMARK" else WatchEvent(event.type, copy(event.object))
+                    for event in batch
+                ]
+                if out:
+                    yield out
+                if len(batch) < whole:
+                    return
+                batch = []
                 continue
             if watcher.closed:
                 if watcher.error is not None:
@@ -153,9 +156,21 @@ async def deliver(
             if watcher.pending:
                 continue
             if bookmark_interval is not None:
-                yield stream.bookmark(store.revision)
+                yield [stream.bookmark(store.revision)]
             if deadline is not None and loop.time() >= deadline:
                 return
     finally:
         store.unwatch(watcher)
         watcher.closed = True
+
+
+def _within(batch: list[WatchEvent], left: int) -> tuple[list[WatchEvent], int]:
+    """The head of ``batch`` before its object event number ``left + 1`` (BOOKMARKs do not count), and
+    how many object events may still follow."""
+    for i, event in enumerate(batch):
+        if event.type == "BOOKMARK":
+            continue
+        if left == 0:
+            return batch[:i], 0
+        left -= 1
+    return batch, left

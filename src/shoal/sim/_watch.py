@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shoal.api import ApiError, GoneError, Object, WatchEvent, WatchEventType
 from shoal.api._fields import FieldSelector, selects
@@ -22,12 +22,20 @@ from ._objects import meta, with_meta
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One committed write. For DELETED, ``object`` is the last state stamped with the delete's revision."""
+    """One committed write. For DELETED, ``object`` is the last state stamped with the delete's revision.
+
+    ``event`` is the change as a watch event, built once and shared by every watcher that sees the
+    change as it is (its object is the shared stored snapshot: streams copy it on delivery).
+    """
 
     revision: int
     type: WatchEventType
     object: Object
     previous: Object | None
+    event: WatchEvent = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "event", WatchEvent(self.type, self.object))
 
 
 class Watcher:
@@ -97,14 +105,14 @@ class Watcher:
     def event_for(self, change: Change) -> WatchEvent | None:
         """The event this watcher sees for ``change`` (``None``: not its business)."""
         if self._everything:
-            return WatchEvent(change.type, change.object)
+            return change.event
         if self._namespace_only:
             # Namespace never changes, so the transition cases cannot arise.
             if change.object["metadata"].get("namespace") != self.namespace:
                 return None
-            return WatchEvent(change.type, change.object)
+            return change.event
         if change.type != "MODIFIED" or change.previous is None:
-            return WatchEvent(change.type, change.object) if self.matches(change.object) else None
+            return change.event if self.matches(change.object) else None
         now, before = self.matches(change.object), self.matches(change.previous)
         if now:
             return WatchEvent("MODIFIED" if before else "ADDED", change.object)
@@ -117,7 +125,7 @@ class Watcher:
         """Buffer the event for ``change``, failing the watcher with 410 when the buffer is full."""
         if self.closed:
             return
-        event = self.event_for(change)
+        event = change.event if self._everything else self.event_for(change)
         if event is None:
             return
         if len(self._events) >= self.max_events:
