@@ -26,8 +26,6 @@ from ._errors import (
     UnauthorizedError as UnauthorizedError,
     UnsupportedMediaTypeError as UnsupportedMediaTypeError,
     error_from_status as error_from_status,
-    field_invalid as field_invalid,
-    field_required as field_required,
     invalid as invalid,
     not_found as not_found,
 )
@@ -141,8 +139,6 @@ __all__ = [
     "custom_resource_definition",
     "deep_copy",
     "error_from_status",
-    "field_invalid",
-    "field_required",
     "field_set",
     "forbidden_cause",
     "invalid",

@@ -248,16 +248,6 @@ def invalid(kind: str, name: str, *causes: StatusCause, group: str = "") -> Inva
     )
 
 
-def field_invalid(field: str, value: Any, detail: str) -> StatusCause:
-    """A ``FieldValueInvalid`` cause: ``Invalid value: "x": detail``."""
-    return StatusCause("FieldValueInvalid", f"Invalid value: {value!r}: {detail}", field)
-
-
-def field_required(field: str, detail: str = "Required value") -> StatusCause:
-    """A ``FieldValueRequired`` cause."""
-    return StatusCause("FieldValueRequired", detail, field)
-
-
 def not_found(resource: str, name: str, group: str = "") -> NotFoundError:
     """``<resource[.group]> "<name>" not found``, as clients print it."""
     qualified = f"{resource}.{group}" if group else resource

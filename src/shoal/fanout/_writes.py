@@ -27,8 +27,8 @@ from shoal.api import (
     apply_merge_patch,
     create_merge_patch,
     deep_copy,
-    field_required,
     invalid,
+    required_cause,
 )
 from shoal.client import Client
 
@@ -94,7 +94,7 @@ def _identity(obj: Object) -> tuple[str, str | None]:
     name = metadata.get("name")
     if not isinstance(name, str) or not name:
         kind = GroupVersionKind.of(obj).kind or "object"
-        raise invalid(kind, "", field_required("metadata.name", "name is required"))
+        raise invalid(kind, "", required_cause("metadata.name", "name is required"))
     namespace = metadata.get("namespace")
     return name, namespace if isinstance(namespace, str) and namespace else None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from shoal.api import StatusCause, field_invalid, field_required, invalid
+from shoal.api import StatusCause, invalid, invalid_cause, required_cause
 
 from ._crd import APPLICATION_SET_KIND, GROUP
 
@@ -77,16 +77,16 @@ def parse_generators(appset: dict[str, Any]) -> list[GitDirectoriesGenerator]:
     causes: list[StatusCause] = []
     entries = spec.get("generators")
     if not isinstance(entries, list) or not entries:
-        causes.append(field_required("spec.generators", "at least one generator is required"))
+        causes.append(required_cause("spec.generators", "at least one generator is required"))
         entries = []
     if not isinstance(spec.get("template"), dict):
-        causes.append(field_required("spec.template"))
+        causes.append(required_cause("spec.template"))
     generators = []
     for i, entry in enumerate(entries):
         field = f"spec.generators[{i}]"
         git = entry.get("git") if isinstance(entry, dict) else None
         if not isinstance(git, dict):
-            causes.append(field_invalid(field, entry, "only git directories generators are supported"))
+            causes.append(invalid_cause(field, entry, "only git directories generators are supported"))
             continue
         generator = _parse_git(git, f"{field}.git", causes)
         if generator is not None:
@@ -100,29 +100,29 @@ def _parse_git(git: dict[str, Any], field: str, causes: list[StatusCause]) -> Gi
     before = len(causes)
     repo_url = git.get("repoURL")
     if not isinstance(repo_url, str) or not repo_url:
-        causes.append(field_required(f"{field}.repoURL"))
+        causes.append(required_cause(f"{field}.repoURL"))
     revision = git.get("revision", "HEAD")
     if not isinstance(revision, str) or not revision:
-        causes.append(field_invalid(f"{field}.revision", revision, "must be a non-empty string"))
+        causes.append(invalid_cause(f"{field}.revision", revision, "must be a non-empty string"))
     include: list[str] = []
     exclude: list[str] = []
     directories = git.get("directories")
     if not isinstance(directories, list) or not directories:
-        causes.append(field_required(f"{field}.directories", "at least one directory path is required"))
+        causes.append(required_cause(f"{field}.directories", "at least one directory path is required"))
         directories = []
     for j, directory in enumerate(directories):
         path = directory.get("path") if isinstance(directory, dict) else None
         if not isinstance(path, str) or not path.strip("/"):
-            causes.append(field_required(f"{field}.directories[{j}].path"))
+            causes.append(required_cause(f"{field}.directories[{j}].path"))
             continue
         (exclude if directory.get("exclude") is True else include).append(path)
     if directories and not include:
-        causes.append(field_invalid(f"{field}.directories", directories, "every path is an exclude"))
+        causes.append(invalid_cause(f"{field}.directories", directories, "every path is an exclude"))
     requeue = git.get("requeueAfterSeconds")
     if requeue is not None and (
         isinstance(requeue, bool) or not isinstance(requeue, int | float) or requeue < 0
     ):
-        causes.append(field_invalid(f"{field}.requeueAfterSeconds", requeue, "must be a number >= 0"))
+        causes.append(invalid_cause(f"{field}.requeueAfterSeconds", requeue, "must be a number >= 0"))
     if len(causes) > before:
         return None
     return GitDirectoriesGenerator(

@@ -25,8 +25,8 @@ from shoal.api import (
     InvalidError,
     NotFoundError,
     ObjectKey,
-    field_invalid,
     invalid,
+    invalid_cause,
 )
 from shoal.cache import INDEX_OWNER_UID
 from shoal.controller import ReconcileContext, Result, TerminalError
@@ -137,7 +137,7 @@ class AppSetReconciler:
             )
         except NotFoundError as error:
             raise invalid(
-                APPLICATION_SET_KIND, "", field_invalid("spec.generators.git.repoURL", repo, error.message)
+                APPLICATION_SET_KIND, "", invalid_cause("spec.generators.git.repoURL", repo, error.message)
             ) from error
 
     @staticmethod
@@ -153,7 +153,7 @@ class AppSetReconciler:
                     raise invalid(
                         APPLICATION_SET_KIND,
                         appset["metadata"]["name"],
-                        field_invalid(
+                        invalid_cause(
                             "spec.template.metadata.name", name, "two directories render this name"
                         ),
                         group=GROUP,

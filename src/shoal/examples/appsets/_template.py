@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shoal.api import StatusCause, field_invalid, invalid
+from shoal.api import StatusCause, invalid, invalid_cause
 
 from ._crd import APPLICATION_KIND, APPLICATION_SET_KIND, GROUP, VERSION
 
@@ -25,7 +25,7 @@ def _render(value: Any, params: dict[str, str], field: str, causes: list[StatusC
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in params:
-                causes.append(field_invalid(field, value, f"no parameter {name!r}"))
+                causes.append(invalid_cause(field, value, f"no parameter {name!r}"))
                 return match.group(0)
             return params[name]
 
@@ -48,7 +48,7 @@ def render_application(appset: dict[str, Any], params: dict[str, str]) -> dict[s
     template = _render(appset["spec"]["template"], params, "spec.template", causes)
     app_meta = dict(template.get("metadata") or {})
     if not causes and not app_meta.get("name"):
-        causes.append(field_invalid("spec.template.metadata.name", app_meta.get("name"), "renders empty"))
+        causes.append(invalid_cause("spec.template.metadata.name", app_meta.get("name"), "renders empty"))
     if causes:
         raise invalid(APPLICATION_SET_KIND, str(meta.get("name", "")), *causes, group=GROUP)
     app_meta["namespace"] = meta["namespace"]

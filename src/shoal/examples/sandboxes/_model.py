@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shoal.api import ServiceUnavailableError, StatusCause, field_invalid, field_required, invalid
+from shoal.api import ServiceUnavailableError, StatusCause, invalid, invalid_cause, required_cause
 
 GROUP = "sandboxes.shoal.dev"
 KIND = "Sandbox"
@@ -78,7 +78,7 @@ class SandboxRequest:
         )
         causes = request.problems()
         if not isinstance(ports, list):
-            causes.append(field_invalid("spec.exposedPorts", ports, "must be a list of port numbers"))
+            causes.append(invalid_cause("spec.exposedPorts", ports, "must be a list of port numbers"))
         if causes:
             raise invalid("sandboxes", str(request.name), *causes, group=GROUP)
         return request
@@ -92,14 +92,14 @@ class SandboxRequest:
             ("spec.image", self.image),
         ):
             if not isinstance(value, str) or not value:
-                causes.append(field_required(path))
+                causes.append(required_cause(path))
         seen: set[int] = set()
         for i, port in enumerate(self.ports):
             path = f"spec.exposedPorts[{i}]"
             if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= MAX_PORT:
-                causes.append(field_invalid(path, port, f"must be between 1 and {MAX_PORT}, inclusive"))
+                causes.append(invalid_cause(path, port, f"must be between 1 and {MAX_PORT}, inclusive"))
             elif port in seen:
-                causes.append(field_invalid(path, port, "duplicate port"))
+                causes.append(invalid_cause(path, port, "duplicate port"))
             else:
                 seen.add(port)
         return causes
