@@ -218,12 +218,7 @@ async def test_new_namespace_is_active_and_the_system_namespaces_exist(client: C
     }
 
 
-async def test_cluster_scoped_create_drops_a_body_namespace(
-    client: Client, door: str, request: pytest.FixtureRequest
-) -> None:
-    if door == "http":
-        reason = "client: HttpClient puts a cluster-scoped body's metadata.namespace into the path (404)"
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
+async def test_cluster_scoped_create_drops_a_body_namespace(client: Client) -> None:
     made = await client.create(NAMESPACES, {"metadata": {"name": "x", "namespace": "default"}})
     assert "namespace" not in made["metadata"]
 

@@ -25,6 +25,7 @@ from shoal.api import (
 )
 
 from ._config import RestConfig
+from ._mapper import rest_mapper
 from ._metrics import ClientStatistics, client_metrics
 from ._params import delete_options, list_params, selector_params, watch_params, write_params
 from ._protocol import Client
@@ -134,17 +135,30 @@ class HttpClient:
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        ns = namespace or _metadata(obj).get("namespace")
+        ns = await self._namespace_of(resource, obj, namespace)
         result: Object = await self._transport.request(
             "POST",
             resource.path(ns),
             verb="create",
             resource=_label(resource),
-            params=write_params(dry_run, field_manager),
+            params=write_params(dry_run, field_manager, field_validation=field_validation),
             body=obj,
         )
         return result
+
+    async def _namespace_of(
+        self, resource: GroupVersionResource, obj: Object, namespace: str | None
+    ) -> str | None:
+        """The namespace of a write's URL: ``namespace``, else the body's when the resource is namespaced
+        (a cluster-scoped body's namespace is ignored, as the apiserver does)."""
+        if namespace:
+            return namespace
+        given = _metadata(obj).get("namespace")
+        if not given:
+            return None
+        return str(given) if await rest_mapper(self).namespaced(resource) else None
 
     async def _put(
         self,
@@ -154,15 +168,16 @@ class HttpClient:
         namespace: str | None,
         dry_run: bool,
         field_manager: str | None,
+        field_validation: str | None,
     ) -> Object:
         meta = _metadata(obj)
-        ns = namespace or meta.get("namespace")
+        ns = await self._namespace_of(resource, obj, namespace)
         result: Object = await self._transport.request(
             "PUT",
             resource.path(ns, str(meta.get("name") or ""), subresource),
             verb="update",
             resource=_label(resource, subresource),
-            params=write_params(dry_run, field_manager),
+            params=write_params(dry_run, field_manager, field_validation=field_validation),
             body=obj,
         )
         return result
@@ -175,8 +190,9 @@ class HttpClient:
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        return await self._put(resource, obj, None, namespace, dry_run, field_manager)
+        return await self._put(resource, obj, None, namespace, dry_run, field_manager, field_validation)
 
     async def update_status(
         self,
@@ -186,8 +202,9 @@ class HttpClient:
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        return await self._put(resource, obj, "status", namespace, dry_run, field_manager)
+        return await self._put(resource, obj, "status", namespace, dry_run, field_manager, field_validation)
 
     async def _patch(
         self,
@@ -197,16 +214,14 @@ class HttpClient:
         subresource: str | None,
         patch_type: PatchType,
         namespace: str | None,
-        dry_run: bool,
-        field_manager: str | None,
-        force: bool | None,
+        params: dict[str, str],
     ) -> Object:
         result: Object = await self._transport.request(
             "PATCH",
             resource.path(namespace, name, subresource),
             verb="patch",
             resource=_label(resource, subresource),
-            params=write_params(dry_run, field_manager, force),
+            params=params,
             body=patch,
             content_type=PatchType(patch_type).value,
         )
@@ -223,10 +238,10 @@ class HttpClient:
         dry_run: bool = False,
         field_manager: str | None = None,
         force: bool | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        return await self._patch(
-            resource, name, patch, None, patch_type, namespace, dry_run, field_manager, force
-        )
+        params = write_params(dry_run, field_manager, force, field_validation)
+        return await self._patch(resource, name, patch, None, patch_type, namespace, params)
 
     async def patch_status(
         self,
@@ -239,10 +254,10 @@ class HttpClient:
         dry_run: bool = False,
         field_manager: str | None = None,
         force: bool | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        return await self._patch(
-            resource, name, patch, "status", patch_type, namespace, dry_run, field_manager, force
-        )
+        params = write_params(dry_run, field_manager, force, field_validation)
+        return await self._patch(resource, name, patch, "status", patch_type, namespace, params)
 
     async def delete(
         self,

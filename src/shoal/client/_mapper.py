@@ -56,6 +56,22 @@ class RESTMapper:
     async def resource_for(self, gvk: GroupVersionKind) -> GroupVersionResource:
         return (await self.mapping(gvk)).resource
 
+    async def namespaced(self, resource: GroupVersionResource) -> bool:
+        """Whether discovery serves ``resource`` as namespaced; True when it does not list it (the server
+        then decides), rediscovering its group-version once on a miss."""
+        found = self._find(resource)
+        if found is None:
+            async with self._lock:
+                await self._load(resource.group, resource.version)
+            found = self._find(resource)
+        return True if found is None else found.namespaced
+
+    def _find(self, resource: GroupVersionResource) -> ResourceMapping | None:
+        for mapping in self._by_group_version.get(resource.api_version, {}).values():
+            if mapping.resource.resource == resource.resource:
+                return mapping
+        return None
+
     def invalidate(self) -> None:
         """Forget everything (after CRDs were removed, say); the next lookups rediscover."""
         self._by_group_version.clear()

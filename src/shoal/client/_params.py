@@ -10,8 +10,13 @@ from __future__ import annotations
 from shoal.api import Object, Preconditions, PropagationPolicy
 
 
-def write_params(dry_run: bool, field_manager: str | None, force: bool | None = None) -> dict[str, str]:
-    """``dryRun=All``, ``fieldManager`` and ``force`` of a write."""
+def write_params(
+    dry_run: bool,
+    field_manager: str | None,
+    force: bool | None = None,
+    field_validation: str | None = None,
+) -> dict[str, str]:
+    """``dryRun=All``, ``fieldManager``, ``force`` and ``fieldValidation`` of a write."""
     params: dict[str, str] = {}
     if dry_run:
         params["dryRun"] = "All"
@@ -19,6 +24,8 @@ def write_params(dry_run: bool, field_manager: str | None, force: bool | None = 
         params["fieldManager"] = field_manager
     if force is not None:
         params["force"] = "true" if force else "false"
+    if field_validation:
+        params["fieldValidation"] = field_validation
     return params
 
 

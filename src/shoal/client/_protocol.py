@@ -58,6 +58,7 @@ class Client(Protocol):
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         """POST. ``namespace`` defaults to ``obj.metadata.namespace``. Raises AlreadyExistsError, InvalidError."""
         ...
@@ -70,6 +71,7 @@ class Client(Protocol):
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         """PUT. A stale ``metadata.resourceVersion`` raises ConflictError; status is ignored when the kind
         has a status subresource."""
@@ -83,6 +85,7 @@ class Client(Protocol):
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         """PUT /status: only ``status`` changes."""
         ...
@@ -98,6 +101,7 @@ class Client(Protocol):
         dry_run: bool = False,
         field_manager: str | None = None,
         force: bool | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         """PATCH. ``patch`` is a dict (merge, strategic, apply) or a list of operations (JSON patch).
 
@@ -116,6 +120,7 @@ class Client(Protocol):
         dry_run: bool = False,
         field_manager: str | None = None,
         force: bool | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         """PATCH /status."""
         ...

@@ -20,6 +20,7 @@ from shoal.api import (
     MethodNotAllowedError,
     NotFoundError,
     Object,
+    PatchType,
     Preconditions,
     PropagationPolicy,
     StatusCause,
@@ -28,9 +29,11 @@ from shoal.api._patch import json_equal
 
 from ._crds import CRD_STORAGE, crd_status, validate_crd
 from ._deletion import delete_matching, delete_object, ready_to_remove
+from ._field_validation import check_field_validation, patch_unknown_fields, strict_error
 from ._gc import GarbageCollector
 from ._lists import Filter, read_list
 from ._objects import meta
+from ._patching import patch_object
 from ._resources import CREATE_ON_UPDATE, ResourceInfo, ResourceRegistry
 from ._store import Key, Store
 from ._strategy import check_body, invalid_error, prepare_create, prepare_update
@@ -146,8 +149,10 @@ class ApiServer:
         namespace: str | None = None,
         dry_run: bool = False,
         managed_fields: builtins.list[dict[str, Any]] | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        body = check_body(info, obj, namespace)
+        check_field_validation(field_validation)
+        body = check_body(info, obj, namespace, field_validation)
         ns = meta(body).get("namespace") or ""
         if info.namespaced:
             self._check_namespace_open(info, ns, meta(body).get("name") or "")
@@ -215,10 +220,12 @@ class ApiServer:
         namespace: str | None = None,
         dry_run: bool = False,
         status: bool = False,
+        field_validation: str | None = None,
     ) -> Object:
         if status and not info.has_status:
             raise NotFoundError("the server could not find the requested resource", kind=info.gvr.resource)
-        body = check_body(info, obj, namespace)
+        check_field_validation(field_validation)
+        body = check_body(info, obj, namespace, field_validation)
         m = body["metadata"]
         key = self.key(info, m.get("namespace"), str(m.get("name") or ""))
         old = self.store.get(info.storage, key)
@@ -228,6 +235,40 @@ class ApiServer:
             raise self.not_found(info, key[1])
         new = prepare_update(info, body, old, status=status)
         return self.view(info, self.commit_update(info, new, old, dry_run=dry_run))
+
+    def patch(
+        self,
+        info: ResourceInfo,
+        name: str,
+        patch: Any,
+        *,
+        patch_type: PatchType,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        force: bool | None = None,
+        status: bool = False,
+        field_validation: str | None = None,
+    ) -> Object:
+        """PATCH in any of its formats (see :mod:`._patching`); ``Strict`` rejects a patch that sets
+        unknown fields before anything is read or written."""
+        check_field_validation(field_validation)
+        if field_validation == "Strict":
+            unknown = patch_unknown_fields(info, patch, patch_type)
+            if unknown:
+                raise strict_error(info, unknown)
+        return patch_object(
+            self,
+            info,
+            name,
+            patch,
+            patch_type=patch_type,
+            namespace=namespace,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            force=force,
+            status=status,
+        )
 
     def commit_update(self, info: ResourceInfo, new: Object, old: Object, *, dry_run: bool = False) -> Object:
         """Store a prepared update; a no-op write changes nothing, and an emptied deletion removes."""

@@ -27,7 +27,6 @@ from shoal.api import (
 )
 
 from ._lists import Filter
-from ._patching import patch_object
 from ._resources import ResourceInfo
 from ._streams import deliver, open_watch
 
@@ -120,6 +119,7 @@ class SimClient:
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         body = _copy_in(obj)
         name = _name_of(body)
@@ -128,7 +128,9 @@ class SimClient:
             resource,
             resource.resource,
             name,
-            lambda i: self._server.create(i, body, namespace=namespace, dry_run=dry_run),
+            lambda i: self._server.create(
+                i, body, namespace=namespace, dry_run=dry_run, field_validation=field_validation
+            ),
         )
         return _copy_out(result)  # type: ignore[no-any-return]
 
@@ -140,8 +142,11 @@ class SimClient:
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        return await self._update(resource, obj, namespace, dry_run, status=False)
+        return await self._update(
+            resource, obj, namespace, dry_run, status=False, field_validation=field_validation
+        )
 
     async def update_status(
         self,
@@ -151,8 +156,11 @@ class SimClient:
         namespace: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str | None = None,
     ) -> Object:
-        return await self._update(resource, obj, namespace, dry_run, status=True)
+        return await self._update(
+            resource, obj, namespace, dry_run, status=True, field_validation=field_validation
+        )
 
     async def _update(
         self,
@@ -162,6 +170,7 @@ class SimClient:
         dry_run: bool,
         *,
         status: bool,
+        field_validation: str | None = None,
     ) -> Object:
         body = _copy_in(obj)
         label = f"{resource.resource}/status" if status else resource.resource
@@ -170,7 +179,14 @@ class SimClient:
             resource,
             label,
             _name_of(body),
-            lambda i: self._server.update(i, body, namespace=namespace, dry_run=dry_run, status=status),
+            lambda i: self._server.update(
+                i,
+                body,
+                namespace=namespace,
+                dry_run=dry_run,
+                status=status,
+                field_validation=field_validation,
+            ),
         )
         return _copy_out(result)  # type: ignore[no-any-return]
 
@@ -185,9 +201,19 @@ class SimClient:
         dry_run: bool = False,
         field_manager: str | None = None,
         force: bool | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         return await self._patch(
-            resource, name, patch, patch_type, namespace, dry_run, field_manager, force, False
+            resource,
+            name,
+            patch,
+            patch_type,
+            namespace,
+            dry_run,
+            field_manager,
+            force,
+            False,
+            field_validation,
         )
 
     async def patch_status(
@@ -201,9 +227,19 @@ class SimClient:
         dry_run: bool = False,
         field_manager: str | None = None,
         force: bool | None = None,
+        field_validation: str | None = None,
     ) -> Object:
         return await self._patch(
-            resource, name, patch, patch_type, namespace, dry_run, field_manager, force, True
+            resource,
+            name,
+            patch,
+            patch_type,
+            namespace,
+            dry_run,
+            field_manager,
+            force,
+            True,
+            field_validation,
         )
 
     async def _patch(
@@ -217,6 +253,7 @@ class SimClient:
         field_manager: str | None,
         force: bool | None,
         status: bool,
+        field_validation: str | None = None,
     ) -> Object:
         body = _copy_in(patch)
         label = f"{resource.resource}/status" if status else resource.resource
@@ -225,8 +262,7 @@ class SimClient:
             resource,
             label,
             name,
-            lambda i: patch_object(
-                self._server,
+            lambda i: self._server.patch(
                 i,
                 name,
                 body,
@@ -236,6 +272,7 @@ class SimClient:
                 field_manager=field_manager,
                 force=force,
                 status=status,
+                field_validation=field_validation,
             ),
         )
         return _copy_out(result)  # type: ignore[no-any-return]

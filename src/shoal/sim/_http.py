@@ -20,6 +20,7 @@ from aiohttp import web
 
 from shoal.api import ApiError, InternalError, MethodNotAllowedError, UnauthorizedError
 
+from ._apiserver import ApiServer
 from ._discovery import AGGREGATED_V2, Discovery, wants_aggregated
 from ._negotiation import dump, error_response, json_response
 from ._openapi import OPENAPI_V2_PROTOBUF, OpenAPI, openapi_v2
@@ -35,10 +36,14 @@ _MAX_CLIENTS = 256
 
 
 class SimulatorSurface(Protocol):
-    """What the HTTP door needs from a simulator: its resources and a client per caller."""
+    """What the HTTP door needs from a simulator: its resources, a client per caller, and its
+    apiserver (read directly only to tell whether a server-side apply creates its object)."""
 
     @property
     def resources(self) -> ResourceRegistry: ...
+
+    @property
+    def server(self) -> ApiServer: ...
 
     def client(self, *, user_agent: str = ...) -> Any: ...
 
@@ -178,7 +183,7 @@ class HttpApi:
     ) -> web.StreamResponse:
         target = parse_resource_path(self.sim.resources, group, version, rest)
         client = self.client_for(request.headers.get("User-Agent", ""))
-        handler = RestHandler(client, request, target)
+        handler = RestHandler(client, request, target, self.sim.server)
         method = request.method
         if method == "GET":
             if target.watch_prefix or parse_bool(request.query, "watch"):

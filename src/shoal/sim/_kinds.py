@@ -3,8 +3,7 @@
 The real apiserver validates every field of every kind; the simulator checks what a controller under
 test most plausibly gets wrong (pods without containers, negative replicas, a workload selector that
 does not select its own template, changes to immutable fields) and reports it with the apiserver's
-field paths. It also drops unknown top-level and metadata fields of built-in objects, as the
-apiserver's default field validation does.
+field paths. Unknown fields are :mod:`._field_validation`'s business.
 
 Deliberate leniencies: a pod's ``spec.nodeName`` may be set by an update when it was empty (the
 simulator has no ``pods/binding`` subresource, so a scheduler under test binds this way), and
@@ -140,79 +139,3 @@ def _pod_spec_frozen(spec: Any, bound: Any = None) -> Any:
     if not frozen.get("schedulingGates"):
         frozen.pop("schedulingGates", None)
     return frozen
-
-
-_META_FIELDS = frozenset(
-    {
-        "name",
-        "generateName",
-        "namespace",
-        "selfLink",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-    }
-)
-_SPEC_STATUS = frozenset({"spec", "status"})
-_TOP_FIELDS: dict[str, frozenset[str]] = {
-    "configmaps": frozenset({"data", "binaryData", "immutable"}),
-    "secrets": frozenset({"data", "stringData", "type", "immutable"}),
-    "serviceaccounts": frozenset({"secrets", "imagePullSecrets", "automountServiceAccountToken"}),
-    "events": frozenset(
-        {
-            "involvedObject",
-            "reason",
-            "message",
-            "source",
-            "firstTimestamp",
-            "lastTimestamp",
-            "count",
-            "type",
-            "eventTime",
-            "series",
-            "action",
-            "related",
-            "reportingComponent",
-            "reportingInstance",
-        }
-    ),
-    "events.events.k8s.io": frozenset(
-        {
-            "eventTime",
-            "series",
-            "reportingController",
-            "reportingInstance",
-            "action",
-            "reason",
-            "regarding",
-            "related",
-            "note",
-            "type",
-            "deprecatedSource",
-            "deprecatedFirstTimestamp",
-            "deprecatedLastTimestamp",
-            "deprecatedCount",
-        }
-    ),
-    "leases.coordination.k8s.io": frozenset({"spec"}),
-}
-
-
-def prune_unknown(info: ResourceInfo, obj: dict[str, Any]) -> None:
-    """Drop fields the kind does not have: top-level fields of built-ins, metadata fields of every kind."""
-    m = obj.get("metadata")
-    if isinstance(m, dict) and not _META_FIELDS.issuperset(m):
-        obj["metadata"] = {k: v for k, v in m.items() if k in _META_FIELDS}
-    if info.is_crd:
-        return
-    known = _TOP_FIELDS.get(info.storage, _SPEC_STATUS)
-    for key in [k for k in obj if k not in known and k not in ("apiVersion", "kind", "metadata")]:
-        del obj[key]

@@ -9,8 +9,9 @@ everything about objects is the store's business.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -28,15 +29,30 @@ from shoal.api import (
     invalid,
 )
 
+from ._field_validation import (
+    check_field_validation,
+    patch_unknown_fields,
+    prune_object,
+    unknown_field_warnings,
+)
 from ._negotiation import decode_object, decode_optional, decode_patch, json_response, read_body
 from ._resources import ResourceInfo, ResourceRegistry
 from ._tables import TablePrinter, wants_table
+
+if TYPE_CHECKING:
+    from ._apiserver import ApiServer
 
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _NOT_FOUND = "the server could not find the requested resource"
 _NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
 _POLICIES = {"Background", "Foreground", "Orphan"}
+
+
+def warning_header(text: str) -> str:
+    """A ``Warning`` header value as the apiserver sends it: code 299, no agent, the text quoted."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{quoted}"'
 
 
 def path_not_found() -> NotFoundError:
@@ -116,8 +132,11 @@ def _has_subresource(info: ResourceInfo, sub: str) -> bool:
 class RestHandler:
     """Serves the verbs of one request against ``client`` (the simulator's in-process client)."""
 
-    def __init__(self, client: Any, request: web.Request, target: ResourcePath) -> None:
+    def __init__(
+        self, client: Any, request: web.Request, target: ResourcePath, server: ApiServer | None = None
+    ) -> None:
         self.client = client
+        self.server = server
         self.request = request
         self.target = target
         self.query = request.query
@@ -131,11 +150,15 @@ class RestHandler:
             raise BadRequestError(f'includeObject: Unsupported value: "{include}"')
         return TablePrinter(self.target.info, include)
 
-    def _respond(self, obj: Object, status: int = 200) -> web.Response:
+    def _respond(self, obj: Object, status: int = 200, unknown: Sequence[str] = ()) -> web.Response:
         printer = self.printer() if status == 200 else None
         if printer is not None and obj.get("kind") not in ("Status", "Scale"):
-            return json_response(printer.object_table(obj), status)
-        return json_response(obj, status)
+            response = json_response(printer.object_table(obj), status)
+        else:
+            response = json_response(obj, status)
+        for text in unknown_field_warnings(unknown):
+            response.headers.add("Warning", warning_header(text))
+        return response
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -171,12 +194,17 @@ class RestHandler:
     # -- writes ------------------------------------------------------------------------------------
 
     def _write_options(self) -> dict[str, Any]:
-        validation = self.query.get("fieldValidation")
-        if validation not in (None, "", "Strict", "Warn", "Ignore"):
-            raise BadRequestError(
-                f'fieldValidation: Unsupported value: "{validation}": supported values: "Ignore", "Strict", "Warn"'
-            )
-        return {"dry_run": parse_dry_run(self.query), "field_manager": self.query.get("fieldManager") or None}
+        validation = self.query.get("fieldValidation") or None
+        check_field_validation(validation)
+        return {
+            "dry_run": parse_dry_run(self.query),
+            "field_manager": self.query.get("fieldManager") or None,
+            "field_validation": validation,
+        }
+
+    def _warns(self) -> bool:
+        """Whether unknown fields become ``Warning`` headers: ``Warn``, the apiserver's default."""
+        return self.query.get("fieldValidation") in (None, "", "Warn")
 
     def _body_object(self, body: bytes) -> Object:
         t = self.target
@@ -217,8 +245,12 @@ class RestHandler:
                 f"POST is not supported on {t.info.gvr.resource}/{t.subresource or 'name'}"
             )
         obj = self._body_object(await read_body(self.request))
-        created = await self.client.create(t.info.gvr, obj, namespace=t.namespace, **self._write_options())
-        return self._respond(created, 201)
+        options = self._write_options()
+        created = await self.client.create(t.info.gvr, obj, namespace=t.namespace, **options)
+        return self._respond(created, 201, self._unknown_in(obj))
+
+    def _unknown_in(self, obj: Object) -> Sequence[str]:
+        return prune_object(self.target.info, obj)[1] if self._warns() else ()
 
     async def update(self) -> web.Response:
         t = self.target
@@ -228,8 +260,9 @@ class RestHandler:
             return await self._set_replicas((scale.get("spec") or {}).get("replicas"))
         obj = self._body_object(body)
         method = self.client.update_status if t.subresource == "status" else self.client.update
-        updated = await method(t.info.gvr, obj, namespace=t.namespace, **self._write_options())
-        return self._respond(updated)
+        options = self._write_options()
+        updated = await method(t.info.gvr, obj, namespace=t.namespace, **options)
+        return self._respond(updated, 200, self._unknown_in(obj))
 
     async def patch(self) -> web.Response:
         t = self.target
@@ -243,6 +276,8 @@ class RestHandler:
         if t.subresource == "scale":
             return await self._set_replicas(_replicas_in_patch(patch_type, patch))
         force = parse_bool(self.query, "force") if "force" in self.query else None
+        options = self._write_options()
+        creates = patch_type is PatchType.APPLY and t.subresource is None and not self._stored()
         method = self.client.patch_status if t.subresource == "status" else self.client.patch
         patched = await method(
             t.info.gvr,
@@ -251,9 +286,22 @@ class RestHandler:
             patch_type=patch_type,
             namespace=t.namespace,
             force=force,
-            **self._write_options(),
+            **options,
         )
-        return self._respond(patched)
+        unknown = patch_unknown_fields(t.info, patch, patch_type) if self._warns() else ()
+        return self._respond(patched, 201 if creates else 200, unknown)
+
+    def _stored(self) -> bool:
+        """Whether the addressed object exists now (an apply that creates it answers 201 Created).
+
+        Read straight from the store, unaccounted; under injected latency a concurrent request may
+        create or remove the object before the apply runs, and the code then follows this reading.
+        """
+        t = self.target
+        if self.server is None or t.name is None:
+            return True
+        key = self.server.key(t.info, t.namespace, t.name)
+        return self.server.store.get(t.info.storage, key) is not None
 
     async def _set_replicas(self, replicas: Any) -> web.Response:
         t = self.target

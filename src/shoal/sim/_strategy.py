@@ -23,7 +23,8 @@ from shoal.api import (
 from shoal.api._field_errors import causes_text, forbidden_cause, invalid_cause
 from shoal.api._validation import NameRule, validate_metadata
 
-from ._kinds import prune_unknown, validate_spec, validate_update
+from ._field_validation import validate_fields
+from ._kinds import validate_spec, validate_update
 from ._objects import generated_name, meta, new_uid, now_rfc3339
 from ._resources import ResourceInfo
 
@@ -66,10 +67,13 @@ def precondition_failed(info: ResourceInfo, name: str, what: str, wanted: Any, a
     )
 
 
-def check_body(info: ResourceInfo, obj: Any, namespace: str | None) -> dict[str, Any]:
+def check_body(
+    info: ResourceInfo, obj: Any, namespace: str | None, field_validation: str | None = None
+) -> dict[str, Any]:
     """Reject a body that is not an object of this endpoint's kind (400); fill kind/apiVersion/namespace.
 
-    Returns a shallow copy with its own ``metadata`` dict.
+    Unknown fields are dropped, or rejected with 400 when ``field_validation`` is ``"Strict"``.
+    Returns a copy with its own ``metadata`` dict (nested values are shared with ``obj``).
     """
     if not isinstance(obj, dict):
         raise BadRequestError(f"the body of the request must be a JSON object, not {type(obj).__name__}")
@@ -86,9 +90,8 @@ def check_body(info: ResourceInfo, obj: Any, namespace: str | None) -> dict[str,
         raise BadRequestError("metadata must be a JSON object")
     out: dict[str, Any] = {"apiVersion": info.api_version, "kind": info.kind}
     out.update((k, v) for k, v in obj.items() if k not in ("apiVersion", "kind"))
-    out["metadata"] = dict(raw_meta)
-    prune_unknown(info, out)
-    m = out["metadata"]
+    out = validate_fields(info, out, field_validation)
+    out["metadata"] = m = dict(out.get("metadata") or {})
     if info.namespaced:
         given = m.get("namespace")
         if namespace and given and given != namespace:

@@ -17,6 +17,7 @@ from .conftest import Recorder
 
 PODS = GVR("", "v1", "pods")
 DEPLOYMENTS = GVR("apps", "v1", "deployments")
+NODES = GVR("", "v1", "nodes")
 
 
 def make_client(recorder: Recorder, **options: object) -> HttpClient:
@@ -24,6 +25,7 @@ def make_client(recorder: Recorder, **options: object) -> HttpClient:
 
 
 async def test_verbs_map_to_paths_params_and_bodies(recorder: Recorder) -> None:
+    recorder.json("GET", "/api/v1", {"resources": [{"name": "pods", "kind": "Pod", "namespaced": True}]})
     async with make_client(recorder, user_agent="shoal-test") as client:
         await client.get(PODS, "p1", namespace="ns")
         await client.list(
@@ -37,7 +39,7 @@ async def test_verbs_map_to_paths_params_and_bodies(recorder: Recorder) -> None:
         )
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p1", "namespace": "ns"}}
         await client.create(PODS, pod, dry_run=True, field_manager="mgr")
-        await client.update(PODS, pod)
+        await client.update(PODS, pod, field_validation="Strict")
         await client.update_status(PODS, pod)
         await client.patch(
             PODS, "p1", [{"op": "remove", "path": "/x"}], patch_type=PatchType.JSON, namespace="ns"
@@ -66,7 +68,9 @@ async def test_verbs_map_to_paths_params_and_bodies(recorder: Recorder) -> None:
             PODS, namespace="ns", label_selector="a=b", propagation_policy="Background"
         )
 
-    r = recorder.requests
+    discovery = [x for x in recorder.requests if x.path == "/api/v1"]
+    assert len(discovery) == 1  # the body's namespace is used once discovery says pods are namespaced
+    r = [x for x in recorder.requests if x.path != "/api/v1"]
     assert [(x.method, x.path) for x in r] == [
         ("GET", "/api/v1/namespaces/ns/pods/p1"),
         ("GET", "/apis/apps/v1/deployments"),
@@ -93,6 +97,7 @@ async def test_verbs_map_to_paths_params_and_bodies(recorder: Recorder) -> None:
     assert r[2].query == {"dryRun": "All", "fieldManager": "mgr"}
     assert r[2].headers["Content-Type"] == "application/json"
     assert r[2].body == pod
+    assert r[3].query == {"fieldValidation": "Strict"}
     assert r[5].headers["Content-Type"] == "application/json-patch+json"
     assert r[5].body == [{"op": "remove", "path": "/x"}]
     assert r[6].headers["Content-Type"] == "application/merge-patch+json"
@@ -255,3 +260,18 @@ async def test_expired_credentials_are_refreshed_once_on_401(recorder: Recorder)
     async with HttpClient(config, registry=CollectorRegistry()) as client:
         assert await client.get(PODS, "p", namespace="ns") == {"kind": "Pod"}
     assert [r.headers["Authorization"] for r in recorder.requests] == ["Bearer stale", "Bearer fresh"]
+
+
+async def test_a_cluster_scoped_body_namespace_stays_out_of_the_path(recorder: Recorder) -> None:
+    recorder.json("GET", "/api/v1", {"resources": [{"name": "nodes", "kind": "Node", "namespaced": False}]})
+    node = {"metadata": {"name": "n1", "namespace": "default"}}
+    async with make_client(recorder) as client:
+        await client.create(NODES, node)
+        await client.update(NODES, node)
+        await client.create(PODS, {"metadata": {"name": "p", "namespace": "ns"}}, namespace="other")
+    writes = [(x.method, x.path) for x in recorder.requests if x.method != "GET"]
+    assert writes == [
+        ("POST", "/api/v1/nodes"),
+        ("PUT", "/api/v1/nodes/n1"),
+        ("POST", "/api/v1/namespaces/other/pods"),
+    ]

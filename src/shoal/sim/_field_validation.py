@@ -1,0 +1,219 @@
+"""Unknown fields of a write, found and dropped the way the apiserver's field validation does.
+
+The apiserver decodes every body into its kind's schema: fields the schema lacks are dropped (``Ignore``),
+dropped and reported as ``Warning`` headers (``Warn``, its default), or make the whole request fail
+with 400 ``strict decoding error: unknown field "spec.foo"`` (``Strict``, what kubectl asks for).
+Built-in kinds are checked against the structures of the official ``kubernetes`` client's models
+(generated from the same OpenAPI the apiserver serves); custom resources against their CRD's
+structural ``openAPIV3Schema``, where ``x-kubernetes-preserve-unknown-fields: true`` keeps unknown
+fields. The simulator is lenient where a CRD schema says nothing: an object schema with neither
+``properties`` nor ``additionalProperties`` keeps whatever it holds.
+
+Patches are checked by their content (the stored object never holds unknown fields): merge, apply and
+strategic merge patches as partial objects (``$``-directives and ``null`` deletions skipped), JSON
+patches by the values their ``add`` and ``replace`` operations put at each path.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from shoal.api import BadRequestError, PatchType
+
+from ._resources import ResourceInfo
+
+FIELD_VALIDATIONS: tuple[str, ...] = ("Ignore", "Strict", "Warn")
+
+Type = str | dict[str, Any]
+"""A schema position: a model type string (``"V1PodSpec"``, ``"List[V1Container]"``) or a CRD schema."""
+
+_ANY = "object"
+"""The model type string of values whose content is not checked (it also means "anything" here)."""
+_LEAVES = frozenset({"str", "int", "bool", "float", "object", "datetime", "date", "bytearray"})
+_OBJECT_META = "V1ObjectMeta"
+_TYPE_META = {"type": "string"}
+
+
+def check_field_validation(value: str | None) -> None:
+    """400 for a ``fieldValidation`` other than Ignore, Strict or Warn (empty counts as unset)."""
+    if value not in (None, "", *FIELD_VALIDATIONS):
+        raise BadRequestError(
+            f'fieldValidation: Unsupported value: "{value}": supported values: "Ignore", "Strict", "Warn"'
+        )
+
+
+def unknown_field_warnings(paths: Sequence[str]) -> list[str]:
+    """The warning texts the apiserver sends for ``paths`` under ``fieldValidation=Warn``."""
+    return [f'unknown field "{p}"' for p in paths]
+
+
+def strict_error(info: ResourceInfo, paths: list[str]) -> BadRequestError:
+    """400 ``<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: ...``."""
+    listed = ", ".join(unknown_field_warnings(paths))
+    return BadRequestError(
+        f'{info.kind} in version "{info.gvr.version}" cannot be handled as a {info.kind}: '
+        f"strict decoding error: {listed}"
+    )
+
+
+@functools.cache
+def _model_fields(name: str) -> dict[str, str] | None:
+    """JSON field name → model type string of one model class of the official client (None: no such)."""
+    from kubernetes.client import models  # imported on first use: the package is large
+
+    model = getattr(models, name, None)
+    if model is None:
+        return None
+    names: dict[str, str] = model.attribute_map
+    types: dict[str, str] = model.openapi_types
+    return {names[attr]: types[attr] for attr in names}
+
+
+@functools.cache
+def _model_of(group: str, version: str, kind: str) -> str | None:
+    cap = version[:1].upper() + version[1:]
+    prefix = (group.split(".")[0] if group else "core").capitalize()
+    for name in (f"{prefix}{cap}{kind}", f"{cap}{kind}"):
+        if _model_fields(name) is not None:
+            return name
+    return None
+
+
+def _child(typ: Type, key: str) -> Type | None:
+    """The type of field ``key`` of an object at ``typ``; None when the field is unknown."""
+    if isinstance(typ, str):
+        if typ.startswith("Dict["):
+            return typ[typ.index(",") + 2 : -1]
+        if typ in _LEAVES or typ.startswith("List["):
+            return _ANY
+        fields = _model_fields(typ)
+        return _ANY if fields is None else fields.get(key)
+    props = typ.get("properties")
+    if isinstance(props, dict) and key in props:
+        sub = props[key]
+        return sub if isinstance(sub, (dict, str)) else _ANY
+    extra = typ.get("additionalProperties")
+    if isinstance(extra, dict):
+        return extra
+    if typ.get("x-kubernetes-embedded-resource") is True and key in ("apiVersion", "kind", "metadata"):
+        return _OBJECT_META if key == "metadata" else _ANY
+    if extra is True or typ.get("x-kubernetes-preserve-unknown-fields") is True or not props:
+        return _ANY
+    return None
+
+
+def _element(typ: Type) -> Type:
+    if isinstance(typ, str):
+        return typ[5:-1] if typ.startswith("List[") else _ANY
+    items = typ.get("items")
+    return items if isinstance(items, dict) else _ANY
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _walk(value: Any, typ: Type, path: str, found: list[str], patch: bool) -> Any:
+    """``value`` without the fields ``typ`` lacks (copied where something goes), recording their paths."""
+    if typ == _ANY:
+        return value
+    if isinstance(value, dict):
+        out: dict[str, Any] | None = None
+        for key, sub in value.items():
+            if patch and (key.startswith("$") or sub is None):
+                continue
+            child = _child(typ, key)
+            at = _join(path, key)
+            if child is None:
+                found.append(at)
+                if out is None:
+                    out = dict(value)
+                del out[key]
+                continue
+            new = _walk(sub, child, at, found, patch)
+            if new is not sub:
+                if out is None:
+                    out = dict(value)
+                out[key] = new
+        return value if out is None else out
+    if isinstance(value, list):
+        element = _element(typ)
+        if element == _ANY:
+            return value
+        items: list[Any] | None = None
+        for i, item in enumerate(value):
+            new = _walk(item, element, f"{path}[{i}]", found, patch)
+            if new is not item:
+                if items is None:
+                    items = list(value)
+                items[i] = new
+        return value if items is None else items
+    return value
+
+
+def root_type(info: ResourceInfo) -> Type:
+    """The schema position of a whole object of ``info``'s kind."""
+    if not info.is_crd:
+        return _model_of(info.gvr.group, info.gvr.version, info.kind) or _ANY
+    schema = info.schema if isinstance(info.schema, dict) else {}
+    props = schema.get("properties")
+    top: dict[str, Any] = {
+        **(props if isinstance(props, dict) else {}),
+        "apiVersion": _TYPE_META,
+        "kind": _TYPE_META,
+        "metadata": _OBJECT_META,
+    }
+    if not props:
+        return {"properties": top, "x-kubernetes-preserve-unknown-fields": True}
+    return {**schema, "properties": top}
+
+
+def prune_object(info: ResourceInfo, obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``obj`` without unknown fields, and their paths (``obj`` and what it holds are not mutated)."""
+    found: list[str] = []
+    pruned = _walk(obj, root_type(info), "", found, False)
+    return pruned, found
+
+
+def _pointer(path: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
+
+
+def _json_patch_unknowns(root: Type, patch: Any, found: list[str]) -> None:
+    for op in patch if isinstance(patch, list) else ():
+        if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or "value" not in op:
+            continue
+        typ: Type | None = root
+        at = ""
+        for segment in _pointer(str(op.get("path") or "")):
+            if typ is None or typ == _ANY:
+                break
+            if segment == "-" or segment.isdigit():
+                typ, at = _element(typ), f"{at}[{segment}]"
+                continue
+            typ, at = _child(typ, segment), _join(at, segment)
+            if typ is None:
+                found.append(at)
+        if typ is not None:
+            _walk(op["value"], typ, at, found, False)
+
+
+def patch_unknown_fields(info: ResourceInfo, patch: Any, patch_type: PatchType) -> list[str]:
+    """Paths of the unknown fields a patch sets (see the module docstring for how each type is read)."""
+    found: list[str] = []
+    root = root_type(info)
+    if PatchType(patch_type) is PatchType.JSON:
+        _json_patch_unknowns(root, patch, found)
+    else:
+        _walk(patch, root, "", found, True)
+    return found
+
+
+def validate_fields(info: ResourceInfo, obj: dict[str, Any], field_validation: str | None) -> dict[str, Any]:
+    """``obj`` without unknown fields; under ``Strict`` a 400 naming all of them instead."""
+    pruned, found = prune_object(info, obj)
+    if found and field_validation == "Strict":
+        raise strict_error(info, found)
+    return pruned
