@@ -232,6 +232,50 @@ def test_server_side_apply_creates_missing_objects(kubectl: Kubectl, ns: str) ->
     assert obj["data"] == {"k": "v"}
 
 
+def test_apply_validates_fields_strictly_unless_told_otherwise(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, crd_manifest(GROUP))
+    manifest = f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: typo, namespace: {ns}}}
+spec:
+  replica: 2
+  selector: {{matchLabels: {{app: typo}}}}
+  template:
+    metadata: {{labels: {{app: typo}}}}
+    spec:
+      containers: [{{name: web, image: nginx:1.27, imagePullPolicy: Always, colour: blue}}]
+---
+apiVersion: {GROUP}/v1
+kind: Widget
+metadata: {{name: typo, namespace: {ns}}}
+spec: {{size: 1, sise: 2}}
+"""
+    err = kubectl.run("apply", "-f", "-", stdin=manifest, ok=False)
+    assert "strict decoding error" in err
+    assert 'unknown field "spec.replica"' in err
+    assert 'unknown field "spec.template.spec.containers[0].colour"' in err
+    assert 'unknown field "spec.sise"' in err
+    assert "NotFound" in kubectl.run("get", "deployment", "typo", "-n", ns, ok=False)
+
+    warned = subprocess.run(
+        kubectl.command("apply", "--validate=warn", "-f", "-"),
+        input=manifest,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=kubectl.env,
+        check=True,
+    )
+    assert 'unknown field "spec.replica"' in warned.stderr
+    spec = kubectl.json("get", "deployment", "typo", "-n", ns)["spec"]
+    assert "replica" not in spec  # type: ignore[operator]
+    assert kubectl.run("get", "widget", "typo", "-n", ns, "-o", "jsonpath={.spec}") == '{"size":1}'
+
+    kubectl.run("delete", "-f", "-", stdin=manifest)
+    kubectl.run("apply", "--validate=false", "-f", "-", stdin=manifest)
+    assert kubectl.run("get", "widget", "typo", "-n", ns, "-o", "jsonpath={.spec.size}") == "1"
+
+
 def test_get_formats(kubectl: Kubectl, ns: str) -> None:
     group = GROUP
     apply(kubectl, app_manifest(ns, group, "blue", 7))
