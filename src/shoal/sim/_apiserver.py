@@ -29,7 +29,7 @@ from shoal.api._patch import json_equal
 
 from ._crds import CRD_STORAGE, crd_status, validate_crd
 from ._deletion import delete_matching, delete_object, ready_to_remove
-from ._field_validation import check_field_validation, patch_unknown_fields, strict_error
+from ._field_validation import check_field_validation, load_schemas, patch_unknown_fields, strict_error
 from ._gc import GarbageCollector
 from ._lists import Filter, read_list
 from ._objects import meta
@@ -62,6 +62,7 @@ class ApiServer:
         self.gc = GarbageCollector(self)
         for info in resources.all():
             store.add_storage(info.storage)
+        load_schemas(resources.all())
 
     # -- lookups ---------------------------------------------------------------------------------
 

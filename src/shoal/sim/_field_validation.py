@@ -17,7 +17,7 @@ patches by the values their ``add`` and ``replace`` operations put at each path.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from shoal.api import BadRequestError, PatchType
@@ -68,7 +68,18 @@ def _model_fields(name: str) -> dict[str, str] | None:
         return None
     names: dict[str, str] = model.attribute_map
     types: dict[str, str] = model.openapi_types
-    return {names[attr]: types[attr] for attr in names}
+    return {names[attr]: _checked(types[attr]) for attr in names}
+
+
+@functools.cache
+def _checked(typ: str) -> str:
+    """``typ``, or :data:`_ANY` when nothing beneath it can be an unknown field (``Dict[str, str]``)."""
+    if typ in _LEAVES:
+        return _ANY
+    if typ.startswith(("Dict[", "List[")):
+        inner = typ[typ.index(",") + 2 : -1] if typ.startswith("Dict[") else typ[5:-1]
+        return _ANY if _checked(inner) == _ANY else typ
+    return typ
 
 
 @functools.cache
@@ -81,14 +92,24 @@ def _model_of(group: str, version: str, kind: str) -> str | None:
     return None
 
 
+@functools.cache
+def _model_shape(typ: str) -> tuple[str | None, dict[str, str] | None, str]:
+    """A model type string taken apart: (map value type, object fields, list element type)."""
+    if typ.startswith("Dict["):
+        return _checked(typ[typ.index(",") + 2 : -1]), None, _ANY
+    if typ.startswith("List["):
+        return None, None, _checked(typ[5:-1])
+    if typ in _LEAVES:
+        return None, None, _ANY
+    return None, _model_fields(typ), _ANY
+
+
 def _child(typ: Type, key: str) -> Type | None:
     """The type of field ``key`` of an object at ``typ``; None when the field is unknown."""
     if isinstance(typ, str):
-        if typ.startswith("Dict["):
-            return typ[typ.index(",") + 2 : -1]
-        if typ in _LEAVES or typ.startswith("List["):
-            return _ANY
-        fields = _model_fields(typ)
+        value, fields, _ = _model_shape(typ)
+        if value is not None:
+            return value
         return _ANY if fields is None else fields.get(key)
     props = typ.get("properties")
     if isinstance(props, dict) and key in props:
@@ -106,7 +127,7 @@ def _child(typ: Type, key: str) -> Type | None:
 
 def _element(typ: Type) -> Type:
     if isinstance(typ, str):
-        return typ[5:-1] if typ.startswith("List[") else _ANY
+        return _model_shape(typ)[2]
     items = typ.get("items")
     return items if isinstance(items, dict) else _ANY
 
@@ -125,14 +146,15 @@ def _walk(value: Any, typ: Type, path: str, found: list[str], patch: bool) -> An
             if patch and (key.startswith("$") or sub is None):
                 continue
             child = _child(typ, key)
-            at = _join(path, key)
             if child is None:
-                found.append(at)
+                found.append(_join(path, key))
                 if out is None:
                     out = dict(value)
                 del out[key]
                 continue
-            new = _walk(sub, child, at, found, patch)
+            if child == _ANY or not isinstance(sub, (dict, list)):
+                continue
+            new = _walk(sub, child, _join(path, key), found, patch)
             if new is not sub:
                 if out is None:
                     out = dict(value)
@@ -144,6 +166,8 @@ def _walk(value: Any, typ: Type, path: str, found: list[str], patch: bool) -> An
             return value
         items: list[Any] | None = None
         for i, item in enumerate(value):
+            if not isinstance(item, (dict, list)):
+                continue
             new = _walk(item, element, f"{path}[{i}]", found, patch)
             if new is not item:
                 if items is None:
@@ -168,6 +192,14 @@ def root_type(info: ResourceInfo) -> Type:
     if not props:
         return {"properties": top, "x-kubernetes-preserve-unknown-fields": True}
     return {**schema, "properties": top}
+
+
+def load_schemas(infos: Iterable[ResourceInfo]) -> None:
+    """Resolve the model schemas of built-in kinds now (the first use imports the official client's
+    models, a fraction of a second better spent before any request is timed)."""
+    for info in infos:
+        if not info.is_crd:
+            root_type(info)
 
 
 def prune_object(info: ResourceInfo, obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
