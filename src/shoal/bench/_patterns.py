@@ -37,6 +37,8 @@ from shoal.fanout import (
     update_status_if_changed,
 )
 
+from ._harness import precise_event_loop, reduce_timer_slack
+
 SECRETS = GroupVersionResource("", "v1", "secrets")
 CONFIGMAPS = GroupVersionResource("", "v1", "configmaps")
 PODS = GroupVersionResource("", "v1", "pods")
@@ -429,7 +431,9 @@ def render(results: dict[str, Any]) -> str:
 def run(options: BenchOptions) -> int:
     """Run the scenario, print the table, write ``patterns.json`` and ``patterns.md`` to the output directory."""
     out_dir = options.out_dir
-    results = asyncio.run(run_patterns(quick=options.quick))
+    reduce_timer_slack()
+    with asyncio.Runner(loop_factory=precise_event_loop) as runner:
+        results = runner.run(run_patterns(quick=options.quick))
     table = render(results)
     print(table)
     out_dir.mkdir(parents=True, exist_ok=True)
