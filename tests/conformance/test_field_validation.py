@@ -243,3 +243,28 @@ async def test_server_side_apply_answers_201_when_it_creates(
     async with http.patch(path, json={**body, "data": {"k": "w"}}, headers=headers) as response:
         assert response.status == 200
         assert (await response.json())["data"] == {"k": "w"}
+
+
+@pytest.mark.parametrize(("query", "status"), [("?fieldValidation=Strict", 400), ("", 201)])
+async def test_a_repeated_field_is_strict_error_or_warning(
+    session: tuple[aiohttp.ClientSession, str], query: str, status: int
+) -> None:
+    http, url = session
+    body = b'{"metadata": {"name": "a", "name": "a"}, "data": {"k": "v"}, "bogus": 1}'
+    headers = {"Content-Type": "application/json"}
+    path = f"{url}/api/v1/namespaces/w/configmaps"
+    async with http.post(f"{path}{query}", data=body, headers=headers) as response:
+        assert response.status == status
+        answer = await response.json()
+        warnings = response.headers.getall("Warning", [])
+    if status == 400:
+        assert answer["message"].endswith(
+            'strict decoding error: duplicate field "metadata.name", unknown field "bogus"'
+        )
+        async with http.get(f"{path}/a") as response:
+            assert response.status == 404
+    else:
+        assert warnings == [
+            '299 - "duplicate field \\"metadata.name\\""',
+            '299 - "unknown field \\"bogus\\""',
+        ]

@@ -29,7 +29,13 @@ from shoal.api._patch import json_equal
 
 from ._crds import CRD_STORAGE, crd_status, validate_crd
 from ._deletion import delete_matching, delete_object, ready_to_remove
-from ._field_validation import check_field_validation, load_schemas, patch_unknown_fields, strict_error
+from ._field_validation import (
+    check_field_validation,
+    field_problems,
+    load_schemas,
+    patch_unknown_fields,
+    strict_error,
+)
 from ._gc import GarbageCollector
 from ._lists import Filter, read_list
 from ._objects import meta
@@ -257,7 +263,7 @@ class ApiServer:
         if field_validation == "Strict":
             unknown = patch_unknown_fields(info, patch, patch_type)
             if unknown:
-                raise strict_error(info, unknown)
+                raise strict_error(info, field_problems(unknown))
         return patch_object(
             self,
             info,

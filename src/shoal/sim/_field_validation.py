@@ -17,6 +17,7 @@ patches by the values their ``add`` and ``replace`` operations put at each path.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -44,14 +45,14 @@ def check_field_validation(value: str | None) -> None:
         )
 
 
-def unknown_field_warnings(paths: Sequence[str]) -> list[str]:
-    """The warning texts the apiserver sends for ``paths`` under ``fieldValidation=Warn``."""
-    return [f'unknown field "{p}"' for p in paths]
+def field_problems(unknown: Sequence[str], duplicate: Sequence[str] = ()) -> list[str]:
+    """The texts the apiserver reports (as warnings, or in Strict's error) for these field paths."""
+    return [f'duplicate field "{p}"' for p in duplicate] + [f'unknown field "{p}"' for p in unknown]
 
 
-def strict_error(info: ResourceInfo, paths: list[str]) -> BadRequestError:
+def strict_error(info: ResourceInfo, problems: Sequence[str]) -> BadRequestError:
     """400 ``<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: ...``."""
-    listed = ", ".join(unknown_field_warnings(paths))
+    listed = ", ".join(problems)
     return BadRequestError(
         f'{info.kind} in version "{info.gvr.version}" cannot be handled as a {info.kind}: '
         f"strict decoding error: {listed}"
@@ -194,6 +195,35 @@ def root_type(info: ResourceInfo) -> Type:
     return {**schema, "properties": top}
 
 
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as the key-value pairs it was written with (duplicates kept)."""
+
+
+def duplicate_fields(raw: bytes) -> list[str]:
+    """Paths of keys a JSON body repeats within one object (none for bodies that are not JSON)."""
+    try:
+        tree = json.loads(raw, object_pairs_hook=_Pairs)
+    except ValueError:
+        return []
+    found: list[str] = []
+    _duplicates(tree, "", found)
+    return found
+
+
+def _duplicates(node: Any, path: str, found: list[str]) -> None:
+    if isinstance(node, _Pairs):
+        seen: set[str] = set()
+        for key, value in node:
+            at = _join(path, key)
+            if key in seen and at not in found:
+                found.append(at)
+            seen.add(key)
+            _duplicates(value, at, found)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _duplicates(item, f"{path}[{i}]", found)
+
+
 def load_schemas(infos: Iterable[ResourceInfo]) -> None:
     """Resolve the model schemas of built-in kinds now (the first use imports the official client's
     models, a fraction of a second better spent before any request is timed)."""
@@ -247,5 +277,5 @@ def validate_fields(info: ResourceInfo, obj: dict[str, Any], field_validation: s
     """``obj`` without unknown fields; under ``Strict`` a 400 naming all of them instead."""
     pruned, found = prune_object(info, obj)
     if found and field_validation == "Strict":
-        raise strict_error(info, found)
+        raise strict_error(info, field_problems(found))
     return pruned

@@ -9,7 +9,7 @@ everything about objects is the store's business.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +31,11 @@ from shoal.api import (
 
 from ._field_validation import (
     check_field_validation,
+    duplicate_fields,
+    field_problems,
     patch_unknown_fields,
     prune_object,
-    unknown_field_warnings,
+    strict_error,
 )
 from ._negotiation import decode_object, decode_optional, decode_patch, json_response, read_body
 from ._resources import ResourceInfo, ResourceRegistry
@@ -150,13 +152,13 @@ class RestHandler:
             raise BadRequestError(f'includeObject: Unsupported value: "{include}"')
         return TablePrinter(self.target.info, include)
 
-    def _respond(self, obj: Object, status: int = 200, unknown: Sequence[str] = ()) -> web.Response:
+    def _respond(self, obj: Object, status: int = 200, warnings: Sequence[str] = ()) -> web.Response:
         printer = self.printer() if status == 200 else None
         if printer is not None and obj.get("kind") not in ("Status", "Scale"):
             response = json_response(printer.object_table(obj), status)
         else:
             response = json_response(obj, status)
-        for text in unknown_field_warnings(unknown):
+        for text in warnings:
             response.headers.add("Warning", warning_header(text))
         return response
 
@@ -202,9 +204,19 @@ class RestHandler:
             "field_validation": validation,
         }
 
-    def _warns(self) -> bool:
-        """Whether unknown fields become ``Warning`` headers: ``Warn``, the apiserver's default."""
-        return self.query.get("fieldValidation") in (None, "", "Warn")
+    def _field_problems(self, body: bytes, unknown: Callable[[], Sequence[str]]) -> Sequence[str]:
+        """The ``Warning`` texts for the body's duplicate and unknown fields under ``Warn`` (the
+        apiserver's default). Under ``Strict`` a body that repeats a field is a 400 here, before the
+        write; its unknown fields are rejected by the write itself."""
+        validation = self.query.get("fieldValidation") or "Warn"
+        if validation == "Ignore":
+            return []
+        duplicate = duplicate_fields(body)
+        if validation == "Strict":
+            if duplicate:
+                raise strict_error(self.target.info, field_problems(unknown(), duplicate))
+            return []
+        return field_problems(unknown(), duplicate)
 
     def _body_object(self, body: bytes) -> Object:
         t = self.target
@@ -244,13 +256,12 @@ class RestHandler:
             raise MethodNotAllowedError(
                 f"POST is not supported on {t.info.gvr.resource}/{t.subresource or 'name'}"
             )
-        obj = self._body_object(await read_body(self.request))
+        body = await read_body(self.request)
+        obj = self._body_object(body)
         options = self._write_options()
+        warnings = self._field_problems(body, lambda: prune_object(t.info, obj)[1])
         created = await self.client.create(t.info.gvr, obj, namespace=t.namespace, **options)
-        return self._respond(created, 201, self._unknown_in(obj))
-
-    def _unknown_in(self, obj: Object) -> Sequence[str]:
-        return prune_object(self.target.info, obj)[1] if self._warns() else ()
+        return self._respond(created, 201, warnings)
 
     async def update(self) -> web.Response:
         t = self.target
@@ -261,8 +272,9 @@ class RestHandler:
         obj = self._body_object(body)
         method = self.client.update_status if t.subresource == "status" else self.client.update
         options = self._write_options()
+        warnings = self._field_problems(body, lambda: prune_object(t.info, obj)[1])
         updated = await method(t.info.gvr, obj, namespace=t.namespace, **options)
-        return self._respond(updated, 200, self._unknown_in(obj))
+        return self._respond(updated, 200, warnings)
 
     async def patch(self) -> web.Response:
         t = self.target
@@ -277,6 +289,7 @@ class RestHandler:
             return await self._set_replicas(_replicas_in_patch(patch_type, patch))
         force = parse_bool(self.query, "force") if "force" in self.query else None
         options = self._write_options()
+        warnings = self._field_problems(body, lambda: patch_unknown_fields(t.info, patch, patch_type))
         creates = patch_type is PatchType.APPLY and t.subresource is None and not self._stored()
         method = self.client.patch_status if t.subresource == "status" else self.client.patch
         patched = await method(
@@ -288,8 +301,7 @@ class RestHandler:
             force=force,
             **options,
         )
-        unknown = patch_unknown_fields(t.info, patch, patch_type) if self._warns() else ()
-        return self._respond(patched, 201 if creates else 200, unknown)
+        return self._respond(patched, 201 if creates else 200, warnings)
 
     def _stored(self) -> bool:
         """Whether the addressed object exists now (an apply that creates it answers 201 Created).
