@@ -24,8 +24,9 @@ from ._apiserver import ApiServer
 from ._discovery import AGGREGATED_V2, Discovery, wants_aggregated
 from ._negotiation import dump, error_response, json_response
 from ._openapi import OPENAPI_V2_PROTOBUF, OpenAPI, openapi_v2
+from ._resource_paths import parse_resource_path, path_not_found
 from ._resources import ResourceRegistry
-from ._rest import RestHandler, parse_bool, parse_resource_path, path_not_found
+from ._rest import RestHandler, parse_bool
 from ._watch_http import event_encoder, stream_watch, watch_kwargs
 
 log = logging.getLogger("shoal.sim.http")

@@ -10,7 +10,6 @@ everything about objects is the store's business.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -18,9 +17,7 @@ from multidict import MultiMapping
 
 from shoal.api import (
     BadRequestError,
-    GroupVersionResource,
     MethodNotAllowedError,
-    NotFoundError,
     Object,
     PatchType,
     Preconditions,
@@ -38,7 +35,7 @@ from ._field_validation import (
     strict_error,
 )
 from ._negotiation import decode_object, decode_optional, decode_patch, json_response, read_body
-from ._resources import ResourceInfo, ResourceRegistry
+from ._resource_paths import ResourcePath
 from ._tables import TablePrinter, wants_table
 
 if TYPE_CHECKING:
@@ -46,8 +43,6 @@ if TYPE_CHECKING:
 
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
-_NOT_FOUND = "the server could not find the requested resource"
-_NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
 _POLICIES = {"Background", "Foreground", "Orphan"}
 
 
@@ -55,11 +50,6 @@ def warning_header(text: str) -> str:
     """A ``Warning`` header value as the apiserver sends it: code 299, no agent, the text quoted."""
     quoted = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'299 - "{quoted}"'
-
-
-def path_not_found() -> NotFoundError:
-    """The 404 for a path that names nothing served (kubectl: "the server doesn't have a resource type")."""
-    return NotFoundError(_NOT_FOUND)
 
 
 def parse_bool(query: MultiMapping[str], name: str, default: bool = False) -> bool:
@@ -90,45 +80,6 @@ def parse_dry_run(query: MultiMapping[str], options: Object | None = None) -> bo
         if value != "All":
             raise BadRequestError(f'dryRun: Unsupported value: "{value}": supported values: "All"')
     return bool(values)
-
-
-@dataclass(frozen=True, slots=True)
-class ResourcePath:
-    """What a resource URL addresses: a collection (``name is None``), an object, or a subresource."""
-
-    info: ResourceInfo
-    namespace: str | None
-    name: str | None
-    subresource: str | None
-    watch_prefix: bool = False
-
-
-def parse_resource_path(
-    registry: ResourceRegistry, group: str, version: str, parts: list[str]
-) -> ResourcePath:
-    """Resolve the parts after ``/api/v1`` or ``/apis/<g>/<v>``; 404 when they name nothing served."""
-    watch = bool(parts) and parts[0] == "watch"
-    if watch:
-        parts = parts[1:]
-    namespace: str | None = None
-    if len(parts) >= 3 and parts[0] == "namespaces" and parts[2] not in _NAMESPACE_SUBRESOURCES:
-        namespace, parts = parts[1], parts[2:]
-    if not parts or len(parts) > 3 or not all(parts):
-        raise path_not_found()
-    info = registry.lookup(GroupVersionResource(group, version, parts[0]))
-    if info is None or (namespace is not None and not info.namespaced):
-        raise path_not_found()
-    name = parts[1] if len(parts) > 1 else None
-    sub = parts[2] if len(parts) > 2 else None
-    if sub is not None and not _has_subresource(info, sub):
-        raise path_not_found()
-    if name is not None and info.namespaced and namespace is None:
-        raise path_not_found()
-    return ResourcePath(info, namespace, name, sub, watch)
-
-
-def _has_subresource(info: ResourceInfo, sub: str) -> bool:
-    return (sub == "status" and info.has_status) or (sub == "scale" and info.has_scale)
 
 
 class RestHandler:
