@@ -10,8 +10,10 @@ verbs to paths and query parameters.
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +27,17 @@ from ._metrics import ClientMetrics, ClientStatistics
 from ._ratelimit import TokenBucket
 
 TOKEN_REFRESH_SECONDS = 60.0
+_WARNING = re.compile(r'^\d{3} \S+ "((?:[^"\\]|\\.)*)"')
+
+log = logging.getLogger("shoal.client")
+
+
+def log_warnings(headers: Iterable[str]) -> None:
+    """Log the text of each ``Warning: 299 - "..."`` header a response carries, as client-go does."""
+    for header in headers:
+        found = _WARNING.match(header)
+        text = re.sub(r"\\(.)", r"\1", found.group(1)) if found else header
+        log.warning("server warning: %s", text)
 
 
 class TransportError(ShoalError):
@@ -132,6 +145,7 @@ class Transport:
                     payload = await resp.read()
                     status = resp.status
                     retry_after = resp.headers.get("Retry-After")
+                    log_warnings(resp.headers.getall("Warning", ()))
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self._account(method, verb, resource, "<error>", started)
                 raise TransportError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc

@@ -11,7 +11,9 @@ fields. The simulator is lenient where a CRD schema says nothing: an object sche
 
 Patches are checked by their content (the stored object never holds unknown fields): merge, apply and
 strategic merge patches as partial objects (``$``-directives and ``null`` deletions skipped), JSON
-patches by the values their ``add`` and ``replace`` operations put at each path.
+patches by the values their ``add`` and ``replace`` operations put at each path. A JSON body that
+repeats a key within one object is reported the same way (``duplicate field "metadata.name"``); only
+the HTTP door sees raw bodies, so only it checks that.
 """
 
 from __future__ import annotations

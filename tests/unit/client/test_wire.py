@@ -275,3 +275,20 @@ async def test_a_cluster_scoped_body_namespace_stays_out_of_the_path(recorder: R
         ("PUT", "/api/v1/nodes/n1"),
         ("POST", "/api/v1/namespaces/other/pods"),
     ]
+
+
+async def test_server_warnings_are_logged(recorder: Recorder, caplog: pytest.LogCaptureFixture) -> None:
+    async def warn(_: web.Request) -> web.StreamResponse:
+        response = web.Response(body=b"{}", content_type="application/json")
+        response.headers.add("Warning", '299 - "unknown field \\"spec.foo\\""')
+        response.headers.add("Warning", '299 - "duplicate field \\"data\\""')
+        return response
+
+    recorder.on("POST", "/api/v1/namespaces/ns/pods", warn)
+    async with make_client(recorder) as client:
+        await client.create(PODS, {"metadata": {"name": "p"}}, namespace="ns")
+    messages = [r.getMessage() for r in caplog.records if r.name == "shoal.client"]
+    assert messages == [
+        'server warning: unknown field "spec.foo"',
+        'server warning: duplicate field "data"',
+    ]
