@@ -58,18 +58,75 @@ class SimClient:
     async def _call(
         self, verb: str, gvr: GroupVersionResource, label: str, name: str, fn: Callable[[ResourceInfo], T]
     ) -> T:
-        """Pay latency, maybe fail by injection, run ``fn`` against the store, account for it."""
+        """Pay latency, maybe fail by injection, run ``fn`` against the store, account for it.
+
+        With injected latency the request's deadline is taken when it starts and ``fn`` runs within
+        it, the store holding the request's changes for watchers until the reply leaves at the
+        deadline: reads may see the commit early (as they may see a committed etcd write), watchers
+        get it with the reply, however long the store work took, and concurrent requests do their
+        store work while the others wait instead of after. A request is accounted before watchers
+        get its changes.
+        """
         sim = self._sim
         start = time.perf_counter()
+        delay = sim.profile.delay(verb, label) if sim.profile.rules else 0.0
+        if delay > 0:
+            return await self._call_within(start, delay, verb, gvr, label, name, fn)
         try:
-            delay = sim.profile.delay(verb, label) if sim.profile.rules else 0.0
-            await asyncio.sleep(delay)
-            error = sim.faults.check(verb, label, name)
-            if error is not None:
-                raise error
-            return fn(self._server.resolve(gvr))
+            await asyncio.sleep(0)
+            return self._run(verb, gvr, label, name, fn)
         finally:
             sim.accounting.record(self.user_agent, verb, label, time.perf_counter() - start)
+
+    def _run(
+        self, verb: str, gvr: GroupVersionResource, label: str, name: str, fn: Callable[[ResourceInfo], T]
+    ) -> T:
+        error = self._sim.faults.check(verb, label, name)
+        if error is not None:
+            raise error
+        return fn(self._server.resolve(gvr))
+
+    async def _call_within(
+        self,
+        start: float,
+        delay: float,
+        verb: str,
+        gvr: GroupVersionResource,
+        label: str,
+        name: str,
+        fn: Callable[[ResourceInfo], T],
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        store = self._server.store
+        deadline = loop.time() + delay
+        try:
+            # Requests started together all take their deadlines before any of them does store work.
+            await asyncio.sleep(0)
+            store.holding = deadline
+            try:
+                result = self._run(verb, gvr, label, name, fn)
+            except Exception:
+                store.holding = None
+                await asyncio.sleep(deadline - loop.time())
+                raise
+            store.holding = None
+            try:
+                await asyncio.sleep(deadline - loop.time())
+            except asyncio.CancelledError:
+                self._release_later(deadline)
+                raise
+        finally:
+            self._sim.accounting.record(self.user_agent, verb, label, time.perf_counter() - start)
+        store.release(loop.time())
+        return result
+
+    def _release_later(self, deadline: float) -> None:
+        """A cancelled request's held changes still reach watchers at its deadline."""
+        store, schedule = self._server.store, self._server.schedule
+        if not store.held or schedule is None:
+            return
+        loop = asyncio.get_running_loop()
+        schedule(max(0.0, deadline - loop.time()), lambda: store.release(loop.time()))
 
     # -- reads -----------------------------------------------------------------------------------
 

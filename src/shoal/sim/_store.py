@@ -8,6 +8,11 @@ lets a paged or exact list read the resource as it was at an earlier revision.
 
 Indexes kept on every write: objects by uid, dependents by owner uid (for garbage collection) and the
 number of objects per namespace (for namespace termination).
+
+A request with injected latency commits early and has its changes *held* until its deadline
+(:attr:`Store.holding`): reads see them at once, as reads of a committed etcd write do, but watchers
+get them when the reply leaves, as they would from the apiserver's watch cache. Held changes reach
+watchers in revision order: a change committed behind a held one waits for it.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ class Store:
         self._by_uid: dict[str, Ref] = {}
         self._dependents: dict[str, set[Ref]] = {}
         self._population: dict[str, int] = {}
+        self.holding: float | None = None
+        """While set, changes are held for watchers until this time (the event loop's clock)."""
+        self._held: deque[tuple[float, str, Change]] = deque()
 
     # -- resources -------------------------------------------------------------------------------
 
@@ -177,8 +185,30 @@ class Store:
         if len(history) >= self.history_size:
             self._valid_from[storage] = history.popleft().revision
         history.append(change)
+        if self.holding is not None or self._held:
+            self._held.append((_NOW if self.holding is None else self.holding, storage, change))
+            return
         for watcher in self._watchers[storage]:
             watcher.offer(change)
+
+    @property
+    def held(self) -> bool:
+        """Whether changes wait to be offered to watchers."""
+        return bool(self._held)
+
+    @property
+    def watched_revision(self) -> int:
+        """The revision up to which every change has been offered to watchers (what a BOOKMARK may
+        promise)."""
+        return self._held[0][2].revision - 1 if self._held else self.revision
+
+    def release(self, now: float) -> None:
+        """Offer held changes, oldest first, up to the first one still held after ``now``."""
+        held = self._held
+        while held and held[0][0] <= now:
+            _, storage, change = held.popleft()
+            for watcher in self._watchers.get(storage, ()):
+                watcher.offer(change)
 
     # -- watch & compaction -------------------------------------------------------------------------
 
@@ -208,6 +238,10 @@ class Store:
         for watchers in self._watchers.values():
             for watcher in watchers:
                 watcher.fail(None)
+
+
+_NOW = float("-inf")
+"""The release time of a change committed outside a hold: as soon as the changes before it are."""
 
 
 def _key(obj: Object) -> Key:

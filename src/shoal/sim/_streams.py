@@ -84,6 +84,8 @@ def open_watch(
         revision = parse_revision(str(resource_version), store)
         events = (watcher.event_for(c) for c in store.changes_since(info.storage, revision))
         stream.initial = [e for e in events if e is not None]
+    # Held changes (see Store.holding) are already in the starting events; their offer is skipped.
+    watcher.after = store.revision
     store.watch(watcher)
     return stream
 
@@ -109,9 +111,9 @@ async def deliver(
     Ends at ``timeout_seconds``, after ``drop_after`` object events (an injected drop), or when the
     server closes the watcher; raises the watcher's error (410 when it fell behind). With a
     ``bookmark_interval``, an idle stream sends a BOOKMARK at the current revision that often and once
-    more when its timeout ends it (as the apiserver does, so the client resumes from there), which is
-    safe because the store buffers every change into the watcher before its write returns. Leaving
-    the stream unregisters the watcher.
+    more when its timeout ends it (as the apiserver does, so the client resumes from there), at a
+    revision every change up to which has been offered to the watcher (:attr:`Store.watched_revision`).
+    Leaving the stream unregisters the watcher.
     """
     watcher = stream.watcher
     loop = asyncio.get_running_loop()
@@ -156,7 +158,7 @@ async def deliver(
             if watcher.pending:
                 continue
             if bookmark_interval is not None:
-                yield [stream.bookmark(store.revision)]
+                yield [stream.bookmark(max(watcher.after, store.watched_revision))]
             if deadline is not None and loop.time() >= deadline:
                 return
     finally:

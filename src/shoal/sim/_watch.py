@@ -54,6 +54,7 @@ class Watcher:
         "_last_wake",
         "_namespace_only",
         "_waiter",
+        "after",
         "batch_interval",
         "closed",
         "error",
@@ -77,6 +78,8 @@ class Watcher:
         batch_interval: float = 0.0,
     ) -> None:
         self.storage = storage
+        self.after = 0
+        """Changes up to this revision are already in the stream's starting events: offers skip them."""
         self.batch_interval = batch_interval
         self._last_wake = float("-inf")
         self.namespace = namespace
@@ -123,7 +126,7 @@ class Watcher:
 
     def offer(self, change: Change) -> None:
         """Buffer the event for ``change``, failing the watcher with 410 when the buffer is full."""
-        if self.closed:
+        if self.closed or change.revision <= self.after:
             return
         event = change.event if self._everything else self.event_for(change)
         if event is None:
