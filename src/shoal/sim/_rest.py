@@ -257,9 +257,9 @@ class RestHandler:
     def _stored(self) -> bool:
         """Whether the addressed object exists now (an apply that creates it answers 201 Created).
 
-        Read straight from the store, unaccounted, before the apply pays its injected latency: a
-        concurrent request that creates or removes the object meanwhile is not seen, and the answer's
-        code follows this earlier reading.
+        Read straight from the store, unaccounted, just before the apply goes to the client: a
+        concurrent request that creates or removes the object in between is not seen, and the
+        answer's code follows this earlier reading.
         """
         t = self.target
         if self.server is None or t.name is None:
