@@ -12,7 +12,8 @@ number of objects per namespace (for namespace termination).
 A request with injected latency commits early and has its changes *held* until its deadline
 (:attr:`Store.holding`): reads see them at once, as reads of a committed etcd write do, but watchers
 get them when the reply leaves, as they would from the apiserver's watch cache. Held changes reach
-watchers in revision order: a change committed behind a held one waits for it.
+watchers in revision order per resource (each resource has its own watch cache): a change committed
+behind a held one of the same resource waits for it.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Store:
         self._population: dict[str, int] = {}
         self.holding: float | None = None
         """While set, changes are held for watchers until this time (the event loop's clock)."""
-        self._held: deque[tuple[float, str, Change]] = deque()
+        self._held: dict[str, deque[tuple[float, Change]]] = {}
 
     # -- resources -------------------------------------------------------------------------------
 
@@ -185,8 +186,11 @@ class Store:
         if len(history) >= self.history_size:
             self._valid_from[storage] = history.popleft().revision
         history.append(change)
-        if self.holding is not None or self._held:
-            self._held.append((_NOW if self.holding is None else self.holding, storage, change))
+        held = self._held.get(storage)
+        if self.holding is not None or held:
+            if held is None:
+                held = self._held[storage] = deque()
+            held.append((_NOW if self.holding is None else self.holding, change))
             return
         for watcher in self._watchers[storage]:
             watcher.offer(change)
@@ -200,15 +204,20 @@ class Store:
     def watched_revision(self) -> int:
         """The revision up to which every change has been offered to watchers (what a BOOKMARK may
         promise)."""
-        return self._held[0][2].revision - 1 if self._held else self.revision
+        if not self._held:
+            return self.revision
+        return min(held[0][1].revision for held in self._held.values()) - 1
 
     def release(self, now: float) -> None:
-        """Offer held changes, oldest first, up to the first one still held after ``now``."""
-        held = self._held
-        while held and held[0][0] <= now:
-            _, storage, change = held.popleft()
-            for watcher in self._watchers.get(storage, ()):
-                watcher.offer(change)
+        """Offer held changes, oldest first per resource, up to the first one still held after ``now``."""
+        for storage, held in list(self._held.items()):
+            watchers = self._watchers.get(storage, ())
+            while held and held[0][0] <= now:
+                change = held.popleft()[1]
+                for watcher in watchers:
+                    watcher.offer(change)
+            if not held:
+                del self._held[storage]
 
     # -- watch & compaction -------------------------------------------------------------------------
 

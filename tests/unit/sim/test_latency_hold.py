@@ -11,7 +11,7 @@ import pytest
 from shoal.api import AlreadyExistsError
 from shoal.sim import LatencyProfile, LatencyRule, Simulator
 
-from ._helpers import CONFIGMAPS, configmap, record, recorded
+from ._helpers import CONFIGMAPS, SECRETS, configmap, record, recorded
 
 SLOW_CREATE = LatencyProfile("slow-create", (LatencyRule("create", "*", 0.2),))
 
@@ -105,3 +105,17 @@ async def test_a_cancelled_slow_create_still_reaches_watchers() -> None:
                 break
             await asyncio.sleep(0.01)
         assert recorded(watchers) == [("ADDED", "ConfigMap", "a")]
+
+
+async def test_a_held_change_does_not_hold_back_another_resource() -> None:
+    slow_configmaps = LatencyProfile("slow-configmaps", (LatencyRule("create", "configmaps", 0.2),))
+    async with Simulator(profile=slow_configmaps) as sim:
+        configmaps, secrets = record(sim, "configmaps", "secrets")
+        client = sim.client()
+        create = asyncio.create_task(client.create(CONFIGMAPS, configmap("a")))
+        await _committed(sim, "a")
+        await client.create(SECRETS, {"metadata": {"name": "s", "namespace": "default"}})
+        assert recorded([secrets]) == [("ADDED", "Secret", "s")]
+        assert not configmaps.pending
+        await create
+        assert recorded([configmaps]) == [("ADDED", "ConfigMap", "a")]
