@@ -97,18 +97,22 @@ def add_gang_controllers(
             .watches(PODCLIQUES, pod_to_podcliqueset, predicates=[STATUS_CHANGED])
             .named("podcliqueset-status")
             .with_options(options)
-            .complete(PodCliqueSetStatusReconciler())
+            .complete(PodCliqueSetStatusReconciler(cache=manager.cache))
         )
     pcs = (
         pcs_builder.named(f"podcliqueset{suffix}")
         .with_options(options)
-        .complete(PodCliqueSetReconciler(seed_faithful=seed_faithful, status_on_sync=seed_faithful))
+        .complete(
+            PodCliqueSetReconciler(
+                seed_faithful=seed_faithful, status_on_sync=seed_faithful, cache=manager.cache
+            )
+        )
     )
     pclq = (
         pclq_builder.watches(PODGANGS, podgang_to_podcliques)
         .named(f"podclique{suffix}")
         .with_options(options)
-        .complete(PodCliqueReconciler(seed_faithful=seed_faithful))
+        .complete(PodCliqueReconciler(seed_faithful=seed_faithful, cache=manager.cache))
     )
     return pcs, pclq
 

@@ -4,8 +4,9 @@ Grove's PodClique controller creates pods with a scheduling gate and removes the
 pod is listed in a PodGang the PodCliqueSet controller marked Initialized, so a gang is never
 half-scheduled. Pods are created and ungated concurrently (Grove slow-starts them), the pod list is
 read once per reconcile through the reconcile-scoped memo (an owner-UID index lookup, not a label scan
-of the namespace), and the status is written only when it changes. ``seed_faithful`` writes the status
-on every reconcile, as Grove did before PR #545.
+of the namespace) as the informer's shared dicts (:class:`CacheView`, no copy), and the status is
+written only when it changes, progress batched in time (:class:`StatusBatcher`). ``seed_faithful``
+reads private copies and writes the status on every reconcile, as Grove did before PR #545.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import contextlib
 from typing import Any
 
 from shoal.api import AlreadyExistsError, NotFoundError, Object
-from shoal.cache import INDEX_OWNER_UID
+from shoal.cache import Cache
 from shoal.controller import ReconcileContext, Request, Result
-from shoal.fanout import gather, update_status_if_changed
+from shoal.fanout import gather
 
 from ._crd import (
     GANG_CLIQUES_ANNOTATION,
@@ -33,6 +34,8 @@ from ._crd import (
     owner_reference,
     pod_names,
 )
+from ._status import StatusBatcher, observed_generation_moved
+from ._views import CacheView
 
 
 def pod_object(pclq: Object, name: str) -> Object:
@@ -78,60 +81,69 @@ def clique_status(pclq: Object, pods: list[Object]) -> dict[str, Any]:
     }
 
 
-async def clique_pods(ctx: ReconcileContext, pclq: Object) -> list[Object]:
-    """The pods owned by ``pclq``, read once per reconcile (memoised by the PodClique's UID)."""
+def available(pclq: Object, status: dict[str, Any]) -> bool:
+    """Whether ``status`` counts at least ``minAvailable`` ready pods."""
+    return int(status.get("readyReplicas") or 0) >= int(pclq["spec"].get("minAvailable") or 0)
+
+
+async def clique_pods(ctx: ReconcileContext, view: CacheView, pclq: Object) -> list[Object]:
+    """The pods owned by ``pclq`` (read-only), read once per reconcile (memoised by the PodClique's
+    UID). The list is the reconcile's own: pods created or ungated in it replace their entries."""
     uid = pclq["metadata"]["uid"]
 
     async def fetch() -> list[Object]:
-        namespace = pclq["metadata"]["namespace"]
-        return await ctx.reader.list(PODS, namespace=namespace, index=(INDEX_OWNER_UID, uid))
+        return await view.owned(ctx, PODS, pclq["metadata"]["namespace"], uid)
 
     pods: list[Object] = await ctx.memo.get(("pclq-pods", uid), fetch)
     return pods
 
 
-async def podclique(ctx: ReconcileContext, name: str, namespace: str) -> Object:
-    """A PodClique from the cache, read once per reconcile."""
+async def podclique(ctx: ReconcileContext, view: CacheView, name: str, namespace: str) -> Object:
+    """A PodClique from the cache (read-only), read once per reconcile."""
 
     async def fetch() -> Object:
-        return await ctx.reader.get(PODCLIQUES, name, namespace=namespace)
+        return await view.get(ctx, PODCLIQUES, name, namespace)
 
     pclq: Object = await ctx.memo.get(("pclq", namespace, name), fetch)
     return pclq
 
 
-async def gang_complete(ctx: ReconcileContext, gang: Object) -> bool:
+async def gang_complete(ctx: ReconcileContext, view: CacheView, gang: Object) -> bool:
     """Whether every pod the gang lists exists (read through the memoised clique pod lists)."""
     namespace = gang["metadata"]["namespace"]
     for group in gang["spec"]["podgroups"]:
         try:
-            pclq = await podclique(ctx, group["name"], namespace)
+            pclq = await podclique(ctx, view, group["name"], namespace)
         except NotFoundError:
             return False
-        names = {p["metadata"]["name"] for p in await clique_pods(ctx, pclq)}
+        names = {p["metadata"]["name"] for p in await clique_pods(ctx, view, pclq)}
         if any(ref["name"] not in names for ref in group["podReferences"]):
             return False
     return True
 
 
 class PodCliqueReconciler:
-    """Reconciles PodCliques; ``seed_faithful`` writes status unconditionally (the "before")."""
+    """Reconciles PodCliques; ``seed_faithful`` copies every read and writes status unconditionally
+    (the "before"). ``cache`` (the manager's) lets reads share the informer's dicts."""
 
-    def __init__(self, *, seed_faithful: bool = False) -> None:
+    def __init__(self, *, seed_faithful: bool = False, cache: Cache | None = None) -> None:
         self.seed_faithful = seed_faithful
+        self.view = CacheView(None if seed_faithful else cache)
+        self.statuses = StatusBatcher(PODCLIQUES)
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
-            pclq = await ctx.reader.get(PODCLIQUES, request.name, namespace=request.namespace)
+            pclq = await self.view.get(ctx, PODCLIQUES, request.name, request.namespace)
         except NotFoundError:
+            self.statuses.forget(request.namespace, request.name)
             return None
         if pclq["metadata"].get("deletionTimestamp"):
+            self.statuses.forget(request.namespace, request.name)
             return None
-        pods = await clique_pods(ctx, pclq)
+        pods = await clique_pods(ctx, self.view, pclq)
         await self._create_missing(ctx, pclq, pods)
         await self._ungate(ctx, pclq, pods)
-        await self._write_status(ctx, pclq, pods)
-        return None
+        return await self._write_status(ctx, pclq, pods)
 
     async def _create_missing(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> None:
         existing = {p["metadata"]["name"] for p in pods}
@@ -148,15 +160,17 @@ class PodCliqueReconciler:
     async def _ungate(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> None:
         """Remove the gate from every listed pod once the gang is complete: every pod its PodGang lists
         exists in the cache (the seed waited for the PodGang's Initialized condition instead)."""
-        waiting = [p for p in pods if gated(p)]
-        if not waiting:
+        if not any(gated(p) for p in pods):
             return
         namespace = pclq["metadata"]["namespace"]
         try:
-            gang = await ctx.reader.get(PODGANGS, pclq["spec"]["podGang"], namespace=namespace)
+            gang = await self.view.get(ctx, PODGANGS, pclq["spec"]["podGang"], namespace)
         except NotFoundError:
             return
-        complete = condition_true(gang, INITIALIZED) if self.seed_faithful else await gang_complete(ctx, gang)
+        if self.seed_faithful:
+            complete = condition_true(gang, INITIALIZED)
+        else:
+            complete = await gang_complete(ctx, self.view, gang)
         if not complete:
             return
         listed = {
@@ -165,25 +179,31 @@ class PodCliqueReconciler:
             for ref in group.get("podReferences") or ()
         }
 
-        async def ungate(pod: Object) -> None:
+        async def ungate(index: int) -> None:
+            pod = pods[index]
             gates = [g for g in pod["spec"].get("schedulingGates") or () if g.get("name") != SCHEDULING_GATE]
             patch = {"spec": {"schedulingGates": gates or None}}
             try:
-                updated = await ctx.client.patch(PODS, pod["metadata"]["name"], patch, namespace=namespace)
+                pods[index] = await ctx.client.patch(
+                    PODS, pod["metadata"]["name"], patch, namespace=namespace
+                )
             except NotFoundError:
                 return
-            pod["spec"] = updated["spec"]
 
-        await gather(*(ungate(p) for p in waiting if p["metadata"]["name"] in listed))
+        await gather(*(ungate(i) for i, p in enumerate(pods) if gated(p) and p["metadata"]["name"] in listed))
 
-    async def _write_status(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> None:
+    async def _write_status(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> Result | None:
+        """The seed patches the status every time. Otherwise a change that moves the clique across
+        ``minAvailable`` (what the set's availability reads) or reports a new generation is written at
+        once; other progress waits for the batch (see :mod:`._status`)."""
         status = clique_status(pclq, pods)
         if self.seed_faithful:
             name, namespace = pclq["metadata"]["name"], pclq["metadata"]["namespace"]
             await ctx.client.patch_status(PODCLIQUES, name, {"status": status}, namespace=namespace)
-            return
-
-        def mutate(obj: Object) -> None:
-            obj["status"] = status
-
-        await update_status_if_changed(ctx.client, PODCLIQUES, pclq, mutate)
+            return None
+        current = pclq.get("status") or {}
+        urgent = available(pclq, current) != available(pclq, status) or observed_generation_moved(
+            current, status
+        )
+        after = await self.statuses.write(ctx.client, pclq, status, urgent=urgent)
+        return None if after is None else Result(requeue_after=after)

@@ -5,8 +5,9 @@ groups; its PodGang loop stayed sequential. Here the components are a :class:`Co
 starts when the ones it needs are done (RoleBinding after ServiceAccount and Role, PodCliques after the
 ServiceAccount their pods run as, PodGangs after the PodCliques whose pods they list), and every
 per-replica write inside a component runs concurrently. Objects are compared against the informer
-cache and written only when they differ (:func:`create_or_patch`), the PodCliqueSet status only when
-it changes, and the pod lists are read once per reconcile through the memo. Components this shape
+cache's shared dicts (:class:`CacheView`, no copy) and written only when they differ
+(:func:`create_or_patch`), the PodCliqueSet status only when it changes (progress batched in time,
+:class:`StatusBatcher`), and the pod lists are read once per reconcile through the memo. Components this shape
 does not use (autoscaler, compute domain, resource claim, scaling group) are declared and do nothing;
 Role and RoleBinding are written only with ``rbac=True``, since the simulator serves no RBAC API.
 
@@ -19,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from shoal.api import AlreadyExistsError, NotFoundError, Object
+from shoal.api import AlreadyExistsError, NotFoundError, Object, deep_copy
+from shoal.cache import Cache
 from shoal.controller import ReconcileContext, Request, Result
 from shoal.fanout import ComponentGraph, create_or_patch, gather, update_status_if_changed
 
@@ -45,6 +47,8 @@ from ._crd import (
     replica_name,
 )
 from ._podclique import gang_complete
+from ._status import StatusBatcher, observed_generation_moved
+from ._views import CacheView
 
 Sync = Callable[[], Awaitable[object]]
 
@@ -195,9 +199,16 @@ class PodCliqueSetReconciler:
     """Reconciles PodCliqueSets. See the module docstring for ``seed_faithful``."""
 
     def __init__(
-        self, *, seed_faithful: bool = False, rbac: bool = False, status_on_sync: bool = True
+        self,
+        *,
+        seed_faithful: bool = False,
+        rbac: bool = False,
+        status_on_sync: bool = True,
+        cache: Cache | None = None,
     ) -> None:
         self.seed_faithful = seed_faithful
+        self.view = CacheView(None if seed_faithful else cache)
+        self.statuses = StatusBatcher(PODCLIQUESETS)
         self.rbac = rbac
         self.status_on_sync = status_on_sync
         """Write the status after every sync; ``False`` when :class:`PodCliqueSetStatusReconciler` runs
@@ -206,10 +217,12 @@ class PodCliqueSetReconciler:
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
-            pcs = await ctx.reader.get(PODCLIQUESETS, request.name, namespace=request.namespace)
+            pcs = await self.view.get(ctx, PODCLIQUESETS, request.name, request.namespace)
         except NotFoundError:
+            self.statuses.forget(request.namespace, request.name)
             return None
         if pcs["metadata"].get("deletionTimestamp"):
+            self.statuses.forget(request.namespace, request.name)
             return None  # owner references collect every component
         syncs = self._syncs(ctx, pcs)
         if self.seed_faithful:
@@ -220,8 +233,9 @@ class PodCliqueSetReconciler:
             for name, depends_on in COMPONENTS:
                 graph.add(name, syncs[name], depends_on=depends_on)
             (await graph.sync()).raise_for_failures()
-        if self.seed_faithful or self.status_on_sync or _generation_unobserved(pcs):
-            await self.write_status(ctx, pcs)
+        unobserved = _generation_unobserved(pcs)
+        if self.seed_faithful or self.status_on_sync or unobserved:
+            return await self.write_status(ctx, pcs, urgent=unobserved)
         return None
 
     def _syncs(self, ctx: ReconcileContext, pcs: Object) -> dict[str, Sync]:
@@ -256,10 +270,11 @@ class PodCliqueSetReconciler:
         await gather(*(sync() for sync in syncs))
 
     async def _apply(self, ctx: ReconcileContext, resource: Any, desired: Object) -> Object | None:
-        """Create or patch ``desired`` against the cached copy (no write when nothing differs)."""
+        """Create or patch ``desired`` against the cached object (no write when nothing differs); the
+        result is read-only."""
         m = desired["metadata"]
         try:
-            current = await ctx.reader.get(resource, m["name"], namespace=m.get("namespace"))
+            current = await self.view.get(ctx, resource, m["name"], m.get("namespace") or "")
         except NotFoundError:
             try:  # not in the cache: create without a live GET (a GET costs a token too)
                 return await ctx.client.create(resource, desired, namespace=m.get("namespace"))
@@ -267,7 +282,8 @@ class PodCliqueSetReconciler:
                 current = None  # the cache lags: create_or_patch reads it live
         if current is not None and covers(current, desired):
             return current  # nothing to write: skip create_or_patch's full merge-patch diff
-        result = await create_or_patch(ctx.client, resource, desired, current=current)
+        mine = None if current is None else deep_copy(current)
+        result = await create_or_patch(ctx.client, resource, desired, current=mine)
         return result.object
 
     def _podgang_sync(self, ctx: ReconcileContext, pcs: Object, replica: int) -> Sync:
@@ -279,17 +295,21 @@ class PodCliqueSetReconciler:
             gang = await self._apply(ctx, PODGANGS, podgang_object(pcs, replica))
             if not self.seed_faithful or gang is None or condition_true(gang, INITIALIZED):
                 return
-            if await gang_complete(ctx, gang):
+            if await gang_complete(ctx, self.view, gang):
                 await update_status_if_changed(ctx.client, PODGANGS, gang, _initialized)
 
         return sync
 
-    async def write_status(self, ctx: ReconcileContext, pcs: Object) -> None:
-        """Write availableReplicas (replicas whose PodCliques all have minAvailable ready pods)."""
+    async def write_status(
+        self, ctx: ReconcileContext, pcs: Object, *, urgent: bool = False
+    ) -> Result | None:
+        """Write availableReplicas (replicas whose PodCliques all have minAvailable ready pods).
+
+        The seed patches it every time. Otherwise the set becoming available (its first available
+        replica, or all of them), a new replica count or generation is written at once, and the
+        counts in between wait for the batch (see :mod:`._status`)."""
         m = pcs["metadata"]
-        pclqs = await ctx.reader.list(
-            PODCLIQUES, namespace=m["namespace"], label_selector=f"{PCS_LABEL}={m['name']}"
-        )
+        pclqs = await self.view.owned(ctx, PODCLIQUES, m["namespace"], m["uid"])
         available: dict[str, bool] = {}
         for pclq in pclqs:
             replica = pclq["metadata"]["labels"].get(REPLICA_LABEL, "")
@@ -297,9 +317,11 @@ class PodCliqueSetReconciler:
                 pclq["spec"]["minAvailable"]
             )
             available[replica] = available.get(replica, True) and ok
+        replicas = int(pcs["spec"]["replicas"])
+        current = pcs.get("status") or {}
         status = {
-            **(pcs.get("status") or {}),
-            "replicas": int(pcs["spec"]["replicas"]),
+            **current,
+            "replicas": replicas,
             "availableReplicas": sum(1 for ok in available.values() if ok),
             "observedGeneration": m.get("generation"),
         }
@@ -307,12 +329,21 @@ class PodCliqueSetReconciler:
             await ctx.client.patch_status(
                 PODCLIQUESETS, m["name"], {"status": status}, namespace=m["namespace"]
             )
-            return
+            return None
+        urgent = (
+            urgent
+            or _milestones(current, replicas) != _milestones(status, replicas)
+            or current.get("replicas") != replicas
+            or observed_generation_moved(current, status)
+        )
+        after = await self.statuses.write(ctx.client, pcs, status, urgent=urgent)
+        return None if after is None else Result(requeue_after=after)
 
-        def mutate(obj: Object) -> None:
-            obj["status"] = status
 
-        await update_status_if_changed(ctx.client, PODCLIQUESETS, pcs, mutate)
+def _milestones(status: dict[str, Any], replicas: int) -> tuple[bool, bool]:
+    """Whether any replica is available, and whether every one is."""
+    count = int(status.get("availableReplicas") or 0)
+    return count > 0, count >= replicas
 
 
 def _generation_unobserved(pcs: Object) -> bool:
@@ -330,14 +361,16 @@ class PodCliqueSetStatusReconciler:
     """Recomputes only a PodCliqueSet's status; runs on PodClique status changes, so the full
     component sync runs only when a spec or an owned object's spec changes."""
 
-    def __init__(self) -> None:
-        self._sets = PodCliqueSetReconciler()
+    def __init__(self, *, cache: Cache | None = None) -> None:
+        self._sets = PodCliqueSetReconciler(cache=cache)
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
-            pcs = await ctx.reader.get(PODCLIQUESETS, request.name, namespace=request.namespace)
+            pcs = await self._sets.view.get(ctx, PODCLIQUESETS, request.name, request.namespace)
         except NotFoundError:
+            self._sets.statuses.forget(request.namespace, request.name)
             return None
-        if not pcs["metadata"].get("deletionTimestamp"):
-            await self._sets.write_status(ctx, pcs)
-        return None
+        if pcs["metadata"].get("deletionTimestamp"):
+            self._sets.statuses.forget(request.namespace, request.name)
+            return None
+        return await self._sets.write_status(ctx, pcs)
