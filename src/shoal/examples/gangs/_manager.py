@@ -1,11 +1,15 @@
 """Wiring the gang reconcilers into a manager: what each controller watches and how events map.
 
-The PodCliqueSet controller hears about its PodGangs and about changes to its PodCliques other than
-their status; a PodClique's status change (which feeds the set's availability) goes to a second,
-status-only controller, so the twelve components are not compared again for each pod turning Ready.
-The PodClique controller hears about its PodGang and about every pod of its gang (the last pod created
-completes the gang and releases the scheduling gates). In the seed's design the set also hears every
-pod, since it marks a gang Initialized, and a clique only its own pods.
+The PodCliqueSet controller hears about changes to its own spec or metadata and to its PodCliques'
+and PodGangs' other than their status, and about their deletion, not their creation (the set's own
+writes coming back); a PodClique's status change (which feeds the set's availability) goes to a
+second, status-only controller, so the twelve components are not compared again for each pod turning
+Ready. The PodClique controller hears about changes to its spec or metadata, its PodGang, and the
+changes of every pod of its gang that its work depends on: creation (the last pod created completes
+the gang and releases the scheduling gates), deletion, the gate, readiness. A pod's binding and the
+kubelet's other status updates do not wake it. In the seed's design the set hears every event of
+itself, its children and every pod, since it marks a gang Initialized, and a clique every event of
+itself and its own pods.
 Twenty workers per controller, as the seed's scale test configures (``pcs_syncs = pclq_syncs = 20``).
 """
 
@@ -29,7 +33,7 @@ from ._crd import (
     PODGANGS,
     PODS,
 )
-from ._podclique import PodCliqueReconciler
+from ._podclique import PodCliqueReconciler, gated, ready
 from ._podcliqueset import PodCliqueSetReconciler, PodCliqueSetStatusReconciler
 
 WORKERS = 20
@@ -49,7 +53,20 @@ def _spec_or_metadata_changed(old: Object, new: Object) -> bool:
     return relevant(old) != relevant(new)
 
 
+def _pod_progressed(old: Object, new: Object) -> bool:
+    """A change a PodClique's work reads: the gate, readiness, deletion, ownership."""
+    om, nm = old.get("metadata") or {}, new.get("metadata") or {}
+    return (
+        gated(old) != gated(new)
+        or ready(old) != ready(new)
+        or om.get("deletionTimestamp") != nm.get("deletionTimestamp")
+        or om.get("ownerReferences") != nm.get("ownerReferences")
+    )
+
+
 SPEC_OR_METADATA_CHANGED = Funcs(on_update=_spec_or_metadata_changed)
+OWNED_CHANGED = Funcs(on_create=lambda obj: False, on_update=_spec_or_metadata_changed)
+POD_PROGRESSED = Funcs(on_update=_pod_progressed)
 STATUS_CHANGED = Funcs(
     on_create=lambda obj: False,
     on_update=lambda old, new: old.get("status") != new.get("status"),
@@ -83,15 +100,19 @@ def add_gang_controllers(
     """Add the PodCliqueSet and PodClique controllers to ``manager``."""
     options = ControllerOptions(max_concurrent_reconciles=workers, need_leader_election=False)
     suffix = "-seed" if seed_faithful else ""
-    pcs_builder = Controller.build(manager).for_(PODCLIQUESETS, kind=PCS_KIND).owns(PODGANGS)
-    pclq_builder = Controller.build(manager).for_(PODCLIQUES, kind=PCLQ_KIND)
+    pcs_builder = Controller.build(manager)
+    pclq_builder = Controller.build(manager)
     if seed_faithful:  # the set marks gangs Initialized, so it hears every pod; cliques hear their own
-        pcs_builder.owns(PODCLIQUES).watches(PODS, pod_to_podcliqueset)
-        pclq_builder.owns(PODS)
+        pcs_builder.for_(PODCLIQUESETS, kind=PCS_KIND).owns(PODGANGS).owns(PODCLIQUES)
+        pcs_builder.watches(PODS, pod_to_podcliqueset)
+        pclq_builder.for_(PODCLIQUES, kind=PCLQ_KIND).owns(PODS)
     else:  # a clique checks its gang itself, so every pod of the gang wakes every clique of it
-        pclq_builder.watches(PODS, pod_to_gang_podcliques)
+        pclq_builder.for_(PODCLIQUES, kind=PCLQ_KIND, predicates=[SPEC_OR_METADATA_CHANGED])
+        pclq_builder.watches(PODS, pod_to_gang_podcliques, predicates=[POD_PROGRESSED])
         # a PodClique's status changes only the set's status: a second controller writes just that
-        pcs_builder.owns(PODCLIQUES, predicates=[SPEC_OR_METADATA_CHANGED])
+        pcs_builder.for_(PODCLIQUESETS, kind=PCS_KIND, predicates=[SPEC_OR_METADATA_CHANGED])
+        pcs_builder.owns(PODGANGS, predicates=[OWNED_CHANGED])
+        pcs_builder.owns(PODCLIQUES, predicates=[OWNED_CHANGED])
         (
             Controller.build(manager)
             .watches(PODCLIQUES, pod_to_podcliqueset, predicates=[STATUS_CHANGED])
