@@ -19,6 +19,7 @@ from ._indexer import (
 from ._informer import EventHandler as EventHandler, Informer as Informer, InformerOptions as InformerOptions
 from ._reader import CachedReader as CachedReader, CacheNotRunningError as CacheNotRunningError
 from ._reflector import (
+    PagedReflectorStore as PagedReflectorStore,
     Reflector as Reflector,
     ReflectorOptions as ReflectorOptions,
     ReflectorStore as ReflectorStore,
@@ -44,6 +45,7 @@ __all__ = [
     "Indexer",
     "Informer",
     "InformerOptions",
+    "PagedReflectorStore",
     "Reflector",
     "ReflectorOptions",
     "ReflectorStore",

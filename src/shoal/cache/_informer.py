@@ -1,8 +1,11 @@
 """The informer: one reflector, one indexed store, and the event handlers of everyone watching the kind.
 
-The reflector writes; the informer turns each write into handler calls. A relist becomes the difference
-against the store (adds, updates for changed resourceVersions, deletes for objects that vanished), so
-handlers see each change once however the stream broke. Handlers run inline and must be quick and
+The reflector writes; the informer turns each write into handler calls. A list arrives page by page:
+each page's new and changed objects are stored and handed to the handlers at once (a controller's
+queue fills while later pages are still on the wire), and the end of the list removes what it did not
+contain and marks the informer synced. A relist thus becomes the difference against the store (adds,
+updates for changed resourceVersions, deletes for objects that vanished), so handlers see each change
+once however the stream broke. Handlers run inline and must be quick and
 synchronous (enqueueing a request is); they receive the shared cached dicts and must not mutate them.
 
 Events from the first list carry ``is_in_initial_list=True`` and a resync replays every object as an
@@ -85,6 +88,7 @@ class Informer:
         )
         self._handlers: list[EventHandler] = []
         self._synced = asyncio.Event()
+        self._listed: set[ObjectKey] = set()
 
     # -- public surface ---------------------------------------------------------------------------
 
@@ -130,17 +134,36 @@ class Informer:
 
     def replace(self, items: list[Object], list_object: Object) -> None:
         """Store a complete list and notify handlers of the difference against the cache."""
-        self._learn_kind(list_object, items)
+        self.begin_list()
+        self.add_page(items)
+        self.end_list(list_object)
+
+    def begin_list(self) -> None:
+        """A list starts: the pages that follow, up to :meth:`end_list`, are the server's whole state."""
+        self._listed = set()
+
+    def add_page(self, items: list[Object]) -> None:
+        """Store one page of the list in progress and notify handlers of what is new or changed, so
+        the work queue fills while later pages are still on the wire."""
+        if self.kind is None and items:
+            self._learn_kind(items[0], from_list=False)
         initial = not self.has_synced
-        fresh = {ObjectKey.of(obj): obj for obj in items}
+        listed, store = self._listed, self._store
+        for obj in items:
+            listed.add(store(obj, initial))
+
+    def end_list(self, list_object: Object) -> None:
+        """The list is complete: drop (and report deleted) what it did not contain; the informer has
+        synced."""
+        if self.kind is None:
+            self._learn_kind(list_object, from_list=True)
+        listed, self._listed = self._listed, set()
         for key in self.indexer.list_keys():
-            if key not in fresh:
+            if key not in listed:
                 gone = self.indexer.pop(key)
                 if gone is not None:
                     self._check(gone)
                     self._notify_delete(gone.obj)
-        for obj in fresh.values():
-            self._store(obj, initial)
         self._synced.set()
 
     def apply(self, event: WatchEvent) -> None:
@@ -156,13 +179,14 @@ class Informer:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _store(self, obj: Object, initial: bool) -> None:
+    def _store(self, obj: Object, initial: bool) -> ObjectKey:
         snap = Snapshot(obj)
-        old = self.indexer.get(snap.key)
+        key = snap.key
+        old = self.indexer.get(key)
         if old is not None:
             self._check(old)
             if old.resource_version == snap.resource_version:
-                return
+                return key
         self.indexer.put(snap)
         if old is None:
             for handler in self._handlers:
@@ -170,6 +194,7 @@ class Informer:
         else:
             for handler in self._handlers:
                 self._call(handler.on_update, old.obj, obj)
+        return key
 
     def _notify_delete(self, obj: Object) -> None:
         for handler in self._handlers:
@@ -185,12 +210,9 @@ class Informer:
         except Exception:
             log.exception("%s: event handler %r failed", self.resource, method)
 
-    def _learn_kind(self, list_object: Object, items: list[Object]) -> None:
-        if self.kind is not None:
-            return
-        source = items[0] if items else list_object
+    def _learn_kind(self, source: Object, *, from_list: bool) -> None:
         kind = str(source.get("kind") or "")
-        if source is list_object:
+        if from_list:
             kind = kind.removesuffix("List")
         if kind:
             group, version = split_api_version(str(source.get("apiVersion") or self.resource.api_version))

@@ -1,6 +1,8 @@
 """The reflector: keeps a local store equal to one resource on the server, across drops and compaction.
 
-It lists (in pages), hands the whole list to the store, then watches from the list's resourceVersion
+It lists in pages, asking for the next page before handing the current one to the store (a
+:class:`PagedReflectorStore` takes each page as it comes; any other store gets the whole list at the
+end), then watches from the list's resourceVersion
 with bookmarks so an idle watch still advances its resourceVersion. When the watch stream ends (server
 timeout, dropped connection) it watches again from the last resourceVersion it saw
 (:func:`shoal.client.watch_forever`), so nothing is lost or repeated. When the server answers 410 Gone (the resourceVersion was compacted away) it relists, and
@@ -14,7 +16,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from shoal.api import GoneError, GroupVersionResource, Object, WatchEvent, error_from_status
 from shoal.client import Client, WatchBackoff, watch_forever
@@ -52,6 +54,24 @@ class ReflectorStore(Protocol):
 
     def apply(self, event: WatchEvent) -> None:
         """One ADDED / MODIFIED / DELETED event."""
+        ...
+
+
+@runtime_checkable
+class PagedReflectorStore(ReflectorStore, Protocol):
+    """A store that takes a list page by page: ``begin_list``, ``add_page`` per page, ``end_list``.
+
+    A reflector feeding such a store never holds a whole list, and the store can act on the first
+    page while the next is fetched. ``begin_list`` may come again before ``end_list`` when a list
+    restarts; the pages after it are then the whole state.
+    """
+
+    def begin_list(self) -> None: ...
+
+    def add_page(self, items: list[Object]) -> None: ...
+
+    def end_list(self, list_object: Object) -> None:
+        """The list is complete (``list_object`` is the last page, without ``items``)."""
         ...
 
 
@@ -111,34 +131,60 @@ class Reflector:
         return self._delay * random.uniform(0.9, 1.1)
 
     async def _list(self) -> None:
+        """List in pages; the next page is requested before the current one is stored."""
+        store = self.store
+        paged = store if isinstance(store, PagedReflectorStore) else None
         items: list[Object] = []
         limit = self.options.page_size
-        token = ""
-        while True:
-            try:
-                page = await self.client.list(
-                    self.resource,
-                    namespace=self.namespace,
-                    label_selector=self.label_selector,
-                    field_selector=self.field_selector,
-                    limit=limit,
-                    continue_=token,
-                )
-            except GoneError:
-                if not token:
-                    raise
-                # The continue token outlived its snapshot: read everything at once instead.
-                items, limit, token = [], 0, ""
-                continue
-            items.extend(page.get("items") or ())
-            meta = page.get("metadata") or {}
-            token = str(meta.get("continue") or "")
-            if not token:
-                break
+        if paged is not None:
+            paged.begin_list()
+        page = await self._page(limit, "")
+        following: asyncio.Task[Object] | None = None
+        try:
+            while True:
+                meta = page.get("metadata") or {}
+                token = str(meta.get("continue") or "")
+                if token:
+                    following = asyncio.ensure_future(self._page(limit, token))
+                if paged is not None:
+                    paged.add_page(page.get("items") or [])
+                else:
+                    items.extend(page.get("items") or ())
+                if following is None:
+                    break
+                try:
+                    page = await following
+                except GoneError:
+                    # The continue token outlived its snapshot: read everything at once instead.
+                    limit, items = 0, []
+                    if paged is not None:
+                        paged.begin_list()
+                    page = await self._page(0, "")
+                following = None
+        finally:
+            if following is not None:
+                following.cancel()
+                await asyncio.wait([following])
+                if not following.cancelled():
+                    following.exception()  # retrieved: the list failed for another reason
         page.pop("items", None)
         self.resource_version = str(meta.get("resourceVersion") or "")
         self.lists += 1
-        self.store.replace(items, page)
+        if paged is not None:
+            paged.end_list(page)
+        else:
+            store.replace(items, page)
+
+    async def _page(self, limit: int, token: str) -> Object:
+        page: Object = await self.client.list(
+            self.resource,
+            namespace=self.namespace,
+            label_selector=self.label_selector,
+            field_selector=self.field_selector,
+            limit=limit,
+            continue_=token,
+        )
+        return page
 
     async def _watch(self) -> None:
         """Watch from the current resourceVersion, across stream ends and transient failures.

@@ -108,3 +108,40 @@ def test_debug_mode_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert Informer(None, CMS).debug  # type: ignore[arg-type]
     monkeypatch.setenv("SHOAL_CACHE_DEBUG", "0")
     assert not Informer(None, CMS).debug  # type: ignore[arg-type]
+
+
+def test_pages_reach_handlers_before_the_list_ends() -> None:
+    inf = informer()
+    rec = Recorder()
+    inf.add_handler(rec)
+    inf.begin_list()
+    inf.add_page([cm("a", "1"), cm("b", "2")])
+    assert rec.calls == [("add", "a", True), ("add", "b", True)]
+    assert not inf.has_synced, "synced only once the whole list is in"
+    inf.add_page([cm("c", "3")])
+    inf.end_list(LIST)
+    assert inf.has_synced
+    assert [c[1] for c in rec.calls] == ["a", "b", "c"]
+
+    # A relist that restarts halfway: only the pages after the restart are the server's state.
+    rec.calls.clear()
+    inf.begin_list()
+    inf.add_page([cm("a", "1"), cm("d", "4")])
+    inf.begin_list()
+    inf.add_page([cm("a", "1"), cm("c", "5")])
+    inf.end_list(LIST)
+    assert sorted(rec.calls) == [
+        ("add", "d", False),
+        ("delete", "b", None),
+        ("delete", "d", None),
+        ("update", "c", ("3", "5")),
+    ]
+    assert sorted(k.name for k in inf.indexer.list_keys()) == ["a", "c"]
+
+
+def test_kind_comes_from_the_list_when_items_carry_none() -> None:
+    inf = informer()
+    bare = cm("a", "1")
+    del bare["kind"], bare["apiVersion"]
+    inf.replace([bare], LIST)
+    assert inf.kind == GroupVersionKind("", "v1", "ConfigMap")

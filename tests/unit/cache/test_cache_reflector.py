@@ -11,7 +11,7 @@ from shoal.cache import Cache, CacheOptions
 from shoal.client import Client
 from shoal.sim import Fault, Simulator
 
-from .conftest import eventually
+from .conftest import FAST, eventually
 
 CMS = GroupVersionResource("", "v1", "configmaps")
 
@@ -107,3 +107,38 @@ async def test_resync_replays_cached_objects_as_unchanged_updates(client: Client
         task = tg.create_task(cache.run())
         await eventually(lambda: resyncs.count("a") >= 2)
         task.cancel()
+
+
+async def test_expired_continue_token_restarts_the_list_in_one_piece(sim: Simulator, client: Client) -> None:
+    for i in range(20):
+        await client.create(CMS, configmap(f"seed-{i}", "default", "0"))
+
+    class CompactsAfterTheFirstPage:
+        """The simulator's client, except that the server changes and compacts between pages."""
+
+        def __init__(self) -> None:
+            self.calls: list[tuple[int, str]] = []
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(client, name)
+
+        async def list(self, resource: GroupVersionResource, **options: Any) -> dict[str, Any]:
+            self.calls.append((options.get("limit", 0), options.get("continue_", "")))
+            if len(self.calls) == 2:
+                await client.delete(CMS, "seed-0", namespace="default")
+                await client.create(CMS, configmap("late", "default", "1"))
+                sim.compact()
+            result: dict[str, Any] = await client.list(resource, **options)
+            return result
+
+    wrapped = CompactsAfterTheFirstPage()
+    cache = Cache(wrapped, options=CacheOptions(reflector=FAST))  # type: ignore[arg-type]
+    informer = cache.informer(CMS)
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(cache.run())
+        await informer.wait_for_sync()
+        task.cancel()
+    assert wrapped.calls[0] == (7, "")
+    assert (0, "") in wrapped.calls[2:], "the list restarted without pages"
+    assert cache_state(cache) == await server_state(client)
+    assert informer.reflector.lists == 1
