@@ -3,7 +3,9 @@
 * :class:`SandboxRegistry` — fastlets by pool and namespace; allocation by score (allocated count, plus
   1000 without the image cached), lowest wins, ties random; indexed so it does not scan the pool, and
   synchronous so concurrent requests on one event loop cannot over-commit a fastlet or a port.
-* :class:`FastletFleet` — many simulated fastlets behind one local HTTP server, with injected latency.
+* :class:`FastletFleet` — many simulated fastlets behind one local HTTP server, with injected latency;
+  :class:`FastletFleetProcess` serves one from a child process, so it does not share the controller's
+  core.
 * :class:`FastPathServer` — CreateSandbox over HTTP: fast mode replies after the fastlet create and
   writes the Sandbox object afterwards; strong mode writes the object first and waits for
   :class:`SandboxReconciler` to set its status.
@@ -25,6 +27,7 @@ from ._fastlets import (
     SimulatedFastlet as SimulatedFastlet,
 )
 from ._fastpath import FastPathServer as FastPathServer
+from ._fleet_process import FastletFleetProcess as FastletFleetProcess
 from ._heartbeat import HeartbeatSweep as HeartbeatSweep, SweepResult as SweepResult
 from ._metrics import (
     CREATE_BUCKETS as CREATE_BUCKETS,
@@ -50,6 +53,7 @@ __all__ = [
     "FastPathServer",
     "FastletClient",
     "FastletFleet",
+    "FastletFleetProcess",
     "FastletLatency",
     "FastletSpec",
     "FastletStatus",

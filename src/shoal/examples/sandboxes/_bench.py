@@ -36,6 +36,7 @@ from ._crd import SANDBOXES, install_sandbox_crd, sandbox_object
 from ._fastlet_client import FastletClient
 from ._fastlets import FastletFleet, FastletLatency
 from ._fastpath import FastPathServer
+from ._fleet_process import FastletFleetProcess
 from ._heartbeat import HeartbeatSweep
 from ._model import FastletSpec, SandboxRequest
 from ._reconciler import SandboxReconciler, SandboxWaiters
@@ -171,11 +172,14 @@ def allocate_lines(sizes: tuple[int, ...], ops: int) -> list[Line]:
 
 
 @asynccontextmanager
-async def _controller(fleets: int) -> AsyncIterator[tuple[FastPathServer, Simulator]]:
+async def _controller(
+    fleets: int, *, separate: bool = True
+) -> AsyncIterator[tuple[FastPathServer, Simulator]]:
     specs = [FastletSpec(f"fastlet-{i}", "default-pool", "default", 10, IMAGES) for i in range(fleets)]
+    latency = FastletLatency(create=FASTLET_CREATE, status=PROBE)
     async with (
         Simulator(profile=WRITES) as sim,
-        FastletFleet(specs, latency=FastletLatency(create=FASTLET_CREATE, status=PROBE)) as fleet,
+        (FastletFleetProcess if separate else FastletFleet)(specs, latency=latency) as fleet,
         FastletClient() as fastlets,
     ):
         client = sim.client()
@@ -251,7 +255,10 @@ def _p95(values: list[float]) -> float:
 
 async def heartbeat_lines(n: int, concurrency: int, sequential: bool) -> list[Line]:
     specs = [FastletSpec(f"fastlet-{i}", "default-pool", "default", 10, IMAGES) for i in range(n)]
-    async with FastletFleet(specs, latency=FastletLatency(status=PROBE)) as fleet, FastletClient() as client:
+    async with (
+        FastletFleetProcess(specs, latency=FastletLatency(status=PROBE)) as fleet,
+        FastletClient(probe_connections=concurrency) as client,
+    ):
         registry = SandboxRegistry()
         for spec in fleet.specs():
             registry.register(spec)

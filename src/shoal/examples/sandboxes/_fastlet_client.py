@@ -1,9 +1,12 @@
-"""The controller's side of the fastlet HTTP API: create, delete and probe, over one pooled session.
+"""The controller's side of the fastlet HTTP API: create, delete and probe, over keep-alive connections.
 
-One ``aiohttp.ClientSession`` with keep-alive serves every fastlet, so the fast path pays a request on
-an open connection, not a TCP handshake per sandbox (the seed's own "connection pooling" target). A
-failed call raises the ``ApiError`` the fastlet's Status names; a fastlet that cannot be reached at all
-raises ``ServiceUnavailableError``, so callers handle one error tree.
+Requests go over :class:`._http_pool.Http1Pool` connections that stay open between calls, so the fast
+path pays a request on an open connection, not a TCP handshake per sandbox (the seed's own "connection
+pooling" target). Probes have a pool of their own, sized to the heartbeat sweep's concurrency, so a
+sweep with 100 probes in flight never queues a sandbox create behind them. A failed call raises the
+``ApiError`` the fastlet's Status names; a fastlet that cannot be reached at all raises
+``ServiceUnavailableError`` and one that does not answer in time ``ServerTimeoutError``, so callers
+handle one error tree.
 """
 
 from __future__ import annotations
@@ -11,34 +14,42 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-import aiohttp
 import orjson
 
 from shoal.api import ApiError, ServerTimeoutError, ServiceUnavailableError, error_from_status
 
+from ._http_pool import Http1Pool
 from ._model import Allocation
 
 CREATE_TIMEOUT = 5.0
 """The seed's fastlet create timeout, in seconds."""
+CALL_CONNECTIONS = 256
+"""Connections open at most for creates and deletes."""
+PROBE_CONNECTIONS = 100
+"""Connections open at most for heartbeat probes: the sweep's default concurrency."""
 
 
 class FastletClient:
     """Calls fastlets at their ``address`` (``http://host:port/fastlets/<name>`` or a node's base URL)."""
 
-    def __init__(self, *, create_timeout: float = CREATE_TIMEOUT) -> None:
+    def __init__(
+        self,
+        *,
+        create_timeout: float = CREATE_TIMEOUT,
+        connections: int = CALL_CONNECTIONS,
+        probe_connections: int = PROBE_CONNECTIONS,
+    ) -> None:
         self.create_timeout = create_timeout
-        self._session: aiohttp.ClientSession | None = None
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        return self._session
+        self.connections = connections
+        self.probe_connections = probe_connections
+        self._calls: Http1Pool | None = None
+        self._probes: Http1Pool | None = None
 
     async def aclose(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        calls, probes, self._calls, self._probes = self._calls, self._probes, None, None
+        for pool in (calls, probes):
+            if pool is not None:
+                pool.close()
 
     async def __aenter__(self) -> FastletClient:
         return self
@@ -57,34 +68,33 @@ class FastletClient:
             "image": request.image,
             "ports": list(request.ports),
         }
-        return await self._call(
-            "POST", f"{allocation.address}/api/v1/fastlet/create", body, self.create_timeout
-        )
+        url = f"{allocation.address}/api/v1/fastlet/create"
+        return await self._call(None, "POST", url, body, self.create_timeout)
 
     async def delete(self, allocation: Allocation) -> None:
         """Stop the sandbox on its fastlet."""
         request = allocation.request
         body = {"namespace": request.namespace, "name": request.name}
-        await self._call("POST", f"{allocation.address}/api/v1/fastlet/delete", body, self.create_timeout)
+        url = f"{allocation.address}/api/v1/fastlet/delete"
+        await self._call(None, "POST", url, body, self.create_timeout)
 
     async def status(self, address: str, *, seconds: float) -> dict[str, Any]:
         """The heartbeat probe: the fastlet's status, or an ApiError within ``seconds``."""
-        return await self._call("GET", f"{address}/api/v1/fastlet/status", None, seconds)
+        if self._probes is None:
+            self._probes = Http1Pool(self.probe_connections)
+        return await self._call(self._probes, "GET", f"{address}/api/v1/fastlet/status", None, seconds)
 
     async def _call(
-        self, method: str, url: str, body: dict[str, Any] | None, seconds: float
+        self, pool: Http1Pool | None, method: str, url: str, body: dict[str, Any] | None, seconds: float
     ) -> dict[str, Any]:
+        if pool is None:
+            pool = self._calls = self._calls or Http1Pool(self.connections)
         data = orjson.dumps(body) if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else None
         try:
-            async with self.session.request(
-                method, url, data=data, headers=headers, timeout=aiohttp.ClientTimeout(total=seconds)
-            ) as response:
-                raw = await response.read()
-                status = response.status
+            status, raw = await pool.request(method, url, data, seconds=seconds)
         except TimeoutError:
             raise ServerTimeoutError(f"{method} {url} took longer than {seconds:g} s") from None
-        except aiohttp.ClientError as error:
+        except (OSError, ValueError) as error:  # ResponseError is a ValueError
             raise ServiceUnavailableError(f"{method} {url} failed: {error}") from None
         try:
             decoded = orjson.loads(raw) if raw else {}

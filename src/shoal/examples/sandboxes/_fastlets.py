@@ -2,8 +2,10 @@
 
 The seed's controller talks HTTP to a fastlet on every node: ``create`` starts a container (20 ms of
 RPC to 68 ms of measured runc time), ``status`` is the heartbeat probe (about 5 ms). Benchmarks and
-tests need hundreds of them without hundreds of servers, so one aiohttp app on 127.0.0.1 serves them
-all under ``/fastlets/<name>/api/v1/fastlet/...`` and sleeps the configured latency per call.
+tests need hundreds of them without hundreds of servers, so one server on 127.0.0.1 serves them all
+under ``/fastlets/<name>/api/v1/fastlet/...`` and delays each reply by the configured latency. The
+server is a small HTTP/1.1 protocol (:mod:`._fleet_http`) rather than an aiohttp app: the fleet stands
+for machines of their own, so its own request handling should cost as little as it can.
 
 Each fastlet keeps its own books (sandboxes, ports) and refuses a create that would exceed its capacity
 or reuse a port with 409: the controller's placement is checked by a party that does not trust it,
@@ -19,13 +21,18 @@ from types import TracebackType
 from typing import Any
 
 import orjson
-from aiohttp import web
 
-from shoal.api import ApiError, BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
+from shoal.api import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    MethodNotAllowedError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 
+from ._fleet_http import FleetConnection
 from ._model import FastletSpec
-
-PREFIX = "/fastlets/{name}/api/v1/fastlet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +60,23 @@ class SimulatedFastlet:
     def used_ports(self) -> set[int]:
         return {p for ports in self.sandboxes.values() for p in ports}
 
+    def books(self) -> dict[str, Any]:
+        """A plain copy of the books, as :class:`FastletFleetProcess` reports them across processes."""
+        return {
+            "sandboxes": {key: list(ports) for key, ports in self.sandboxes.items()},
+            "reachable": self.reachable,
+            "creates": self.creates,
+            "rejected": self.rejected,
+            "probes": self.probes,
+        }
 
-def _reply(obj: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(obj), status=status, content_type="application/json")
+
+Reply = tuple[int, dict[str, Any], float]
+"""An HTTP status code, a JSON body, and the seconds to wait before sending it."""
 
 
-def _error(error: ApiError) -> web.Response:
-    return _reply(error.status(), error.code)
+def _refuse(error: ApiError) -> Reply:
+    return error.code, error.status(), 0.0
 
 
 class FastletFleet:
@@ -71,7 +88,8 @@ class FastletFleet:
         self.latency = latency or FastletLatency()
         self.fastlets: dict[str, SimulatedFastlet] = {}
         self.base_url = ""
-        self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self._connections: set[FleetConnection] = set()
         for spec in specs or ():
             self.add(spec)
 
@@ -98,26 +116,22 @@ class FastletFleet:
         """An unreachable fastlet answers every call with 503, as a dead node's proxy would."""
         self.fastlets[name].reachable = reachable
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post(PREFIX + "/create", self._create)
-        app.router.add_post(PREFIX + "/delete", self._delete)
-        app.router.add_get(PREFIX + "/status", self._status)
-        return app
-
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        runner = web.AppRunner(self.app(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound = runner.addresses[0]
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: FleetConnection(self.handle, self._connections), host, port
+        )
+        bound = self._server.sockets[0].getsockname()
         self.base_url = f"http://{bound[0]}:{bound[1]}"
 
     async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        for connection in list(self._connections):
+            connection.close()
+        await server.wait_closed()
 
     async def __aenter__(self) -> FastletFleet:
         await self.start()
@@ -128,78 +142,59 @@ class FastletFleet:
     ) -> None:
         await self.stop()
 
-    def _fastlet(self, request: web.Request) -> SimulatedFastlet:
-        name = request.match_info["name"]
+    def handle(self, method: str, path: str, body: bytes) -> Reply:
+        """Answer one request: ``/fastlets/<name>/api/v1/fastlet/{create,delete,status}``."""
+        parts = path.split("?", 1)[0].split("/")
+        if len(parts) != 7 or parts[0] or parts[1] != "fastlets" or parts[3:6] != ["api", "v1", "fastlet"]:
+            return _refuse(NotFoundError(f"no route {path}"))
+        return self._route(method, parts[2], parts[6], body)
+
+    def _route(self, method: str, name: str, verb: str, body: bytes) -> Reply:
+        wanted = {"create": "POST", "delete": "POST", "status": "GET"}.get(verb)
+        if wanted is None:
+            return _refuse(NotFoundError(f"no fastlet call {verb!r}"))
+        if method != wanted:
+            return _refuse(MethodNotAllowedError(f"{verb} takes {wanted}, not {method}"))
         fastlet = self.fastlets.get(name)
         if fastlet is None:
-            raise _RefusedError(NotFoundError(f'fastlet "{name}" not found', name=name, kind="fastlets"))
+            return _refuse(NotFoundError(f'fastlet "{name}" not found', name=name, kind="fastlets"))
         if not fastlet.reachable:
-            raise _RefusedError(ServiceUnavailableError(f'fastlet "{name}" is unreachable', name=name))
-        return fastlet
-
-    async def _body(self, request: web.Request) -> dict[str, Any]:
+            return _refuse(ServiceUnavailableError(f'fastlet "{name}" is unreachable', name=name))
+        if verb == "status":
+            fastlet.probes += 1
+            images = sorted(fastlet.spec.images)
+            reply = {"name": name, "images": images, "sandboxes": len(fastlet.sandboxes)}
+            return 200, reply, self.latency.status
         try:
-            body = orjson.loads(await request.read())
+            decoded = orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            raise _RefusedError(BadRequestError(f"the request body is not JSON: {error}")) from None
-        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
-            raise _RefusedError(BadRequestError("the request body must be an object with a name"))
-        return body
+            return _refuse(BadRequestError(f"the request body is not JSON: {error}"))
+        if not isinstance(decoded, dict) or not isinstance(decoded.get("name"), str):
+            return _refuse(BadRequestError("the request body must be an object with a name"))
+        if verb == "create":
+            return self._create(fastlet, decoded)
+        fastlet.sandboxes.pop(f"{decoded.get('namespace', 'default')}/{decoded['name']}", None)
+        return 200, {"deleted": decoded["name"]}, self.latency.delete
 
-    async def _create(self, request: web.Request) -> web.Response:
-        try:
-            fastlet = self._fastlet(request)
-            body = await self._body(request)
-        except _RefusedError as refusal:
-            return _error(refusal.error)
+    def _create(self, fastlet: SimulatedFastlet, body: dict[str, Any]) -> Reply:
         key = f"{body.get('namespace', 'default')}/{body['name']}"
-        ports = tuple(int(p) for p in body.get("ports", ()))
+        try:
+            ports = tuple(int(p) for p in body.get("ports", ()))
+        except (TypeError, ValueError):
+            return _refuse(BadRequestError("ports must be a list of integers"))
         reply = {"sandboxID": key, "fastlet": fastlet.spec.name, "image": body.get("image", "")}
         if fastlet.sandboxes.get(key) == ports:
-            return _reply(reply)  # a retried create of a running sandbox is not a second sandbox
+            return 200, reply, 0.0  # a retried create of a running sandbox is not a second sandbox
         # Books are checked and updated before the delay: a create in progress holds its slot.
         capacity = fastlet.spec.capacity
         clash = fastlet.used_ports.intersection(ports)
         if key in fastlet.sandboxes or (capacity > 0 and len(fastlet.sandboxes) >= capacity) or clash:
             fastlet.rejected += 1
             reason = f"ports {sorted(clash)} in use" if clash else "at capacity or already running"
-            return _error(ConflictError(f'fastlet "{fastlet.spec.name}" refused {key}: {reason}'))
+            return _refuse(ConflictError(f'fastlet "{fastlet.spec.name}" refused {key}: {reason}'))
         fastlet.sandboxes[key] = ports
         fastlet.creates += 1
         delay = self.latency.create
         if self.latency.create_jitter:
             delay += random.uniform(-self.latency.create_jitter, self.latency.create_jitter)
-        await asyncio.sleep(max(0.0, delay))
-        return _reply(reply, 201)
-
-    async def _delete(self, request: web.Request) -> web.Response:
-        try:
-            fastlet = self._fastlet(request)
-            body = await self._body(request)
-        except _RefusedError as refusal:
-            return _error(refusal.error)
-        fastlet.sandboxes.pop(f"{body.get('namespace', 'default')}/{body['name']}", None)
-        if self.latency.delete:
-            await asyncio.sleep(self.latency.delete)
-        return _reply({"deleted": body["name"]})
-
-    async def _status(self, request: web.Request) -> web.Response:
-        try:
-            fastlet = self._fastlet(request)
-        except _RefusedError as refusal:
-            return _error(refusal.error)
-        fastlet.probes += 1
-        await asyncio.sleep(self.latency.status)
-        return _reply(
-            {
-                "name": fastlet.spec.name,
-                "images": sorted(fastlet.spec.images),
-                "sandboxes": len(fastlet.sandboxes),
-            }
-        )
-
-
-class _RefusedError(Exception):
-    def __init__(self, error: ApiError) -> None:
-        super().__init__(error.message)
-        self.error = error
+        return 201, reply, max(0.0, delay)
