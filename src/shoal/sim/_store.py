@@ -13,7 +13,8 @@ A request with injected latency commits early and has its changes *held* until i
 (:attr:`Store.holding`): reads see them at once, as reads of a committed etcd write do, but watchers
 get them when the reply leaves, as they would from the apiserver's watch cache. Held changes reach
 watchers in revision order per resource (each resource has its own watch cache): a change committed
-behind a held one of the same resource waits for it.
+behind a held one of the same resource waits for it. A watch opened meanwhile starts from the committed
+state, as a read does, and is not offered those changes again.
 """
 
 from __future__ import annotations
