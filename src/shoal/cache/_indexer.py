@@ -121,7 +121,8 @@ class Indexer:
         return list(self._indices[name])
 
     def _file(self, name: str, func: IndexFunc, key: ObjectKey, obj: Object) -> None:
-        values = tuple(dict.fromkeys(func(obj)))
+        found = func(obj)
+        values = found if type(found) is tuple and len(found) == 1 else tuple(dict.fromkeys(found))
         if not values:
             return
         self._values[name][key] = values

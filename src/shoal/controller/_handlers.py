@@ -87,7 +87,7 @@ class EventRouter:
         self.predicates = tuple(predicates)
 
     def on_add(self, obj: Object, is_in_initial_list: bool) -> None:
-        if all(p.create(obj) for p in self.predicates):
+        if not self.predicates or all(p.create(obj) for p in self.predicates):
             self._enqueue(self.mapper(obj), Priority.LOW if is_in_initial_list else Priority.HIGH)
 
     def on_update(self, old: Object, new: Object) -> None:

@@ -146,22 +146,23 @@ class QueueMetrics:
             self._depth_by_priority[priority] = child
         return child
 
-    def add(self, item: Hashable, priority: int) -> None:
-        """A new item joined the queue (not a deduplicated add)."""
+    def add(self, item: Hashable, priority: int, now: float | None = None) -> None:
+        """A new item joined the queue (not a deduplicated add) at ``now`` (default: the clock's)."""
         self._adds.value += 1
         self._depth(priority).value += 1
         added_at = self._added_at
         if item not in added_at:
-            added_at[item] = self._now()
+            added_at[item] = self._now() if now is None else now
 
     def reprioritize(self, old: int, new: int) -> None:
         """A queued item moved from priority ``old`` to ``new``."""
         self._depth(old).value -= 1
         self._depth(new).value += 1
 
-    def get(self, item: Hashable, priority: int) -> None:
-        """A worker took ``item``."""
-        now = self._now()
+    def get(self, item: Hashable, priority: int, now: float | None = None) -> None:
+        """A worker took ``item`` at ``now`` (default: the clock's)."""
+        if now is None:
+            now = self._now()
         self._depth(priority).value -= 1
         added = self._added_at.pop(item, None)
         if added is not None:

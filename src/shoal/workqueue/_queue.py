@@ -148,8 +148,9 @@ class WorkQueue(Generic[T]):
                 if self._metrics is not None:
                     self._metrics.reprioritize(deferred, priority)
             return
-        self._count_add(item, priority)
-        self._make_ready(item, priority)
+        now = self.clock.now()
+        self._count_add(item, priority, now)
+        self._make_ready(item, priority, now)
 
     def add_after(self, item: T, delay: float, priority: int = Priority.HIGH) -> None:
         """Queue ``item`` after ``delay`` seconds (at once when ``delay <= 0``). Counted as a retry.
@@ -205,10 +206,11 @@ class WorkQueue(Generic[T]):
                     # We were woken for an item we no longer take: pass the wake-up on.
                     self._wake_one()
                 raise
-        item, priority = self._ready.pop(self.clock.now())
+        now = self.clock.now()
+        item, priority = self._ready.pop(now)
         self._processing.add(item)
         if self._metrics is not None:
-            self._metrics.get(item, priority)
+            self._metrics.get(item, priority, now)
         return item, priority
 
     def done(self, item: T) -> None:
@@ -257,13 +259,13 @@ class WorkQueue(Generic[T]):
             retries=self._retries,
         )
 
-    def _count_add(self, item: T, priority: int) -> None:
+    def _count_add(self, item: T, priority: int, now: float | None = None) -> None:
         self._adds += 1
         if self._metrics is not None:
-            self._metrics.add(item, priority)
+            self._metrics.add(item, priority, now)
 
-    def _make_ready(self, item: T, priority: int) -> None:
-        self._ready.push(item, priority, self.clock.now())
+    def _make_ready(self, item: T, priority: int, now: float | None = None) -> None:
+        self._ready.push(item, priority, self.clock.now() if now is None else now)
         self._wake_one()
 
     def _wake_one(self) -> None:
