@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -163,7 +164,7 @@ class ReconcileContext:
     def reconcile_id(self) -> str:
         if self._reconcile_id is None:
             digits = f"{self._sequence:016x}"
-            self._reconcile_id = f"{_PROCESS_PREFIX}-{digits[:4]}-{digits[4:]}"
+            self._reconcile_id = f"{_process_prefix[0]}-{digits[:4]}-{digits[4:]}"
         return self._reconcile_id
 
     @property
@@ -185,7 +186,15 @@ class ReconcileContext:
 
 
 _SEQUENCE = itertools.count(1)
-_PROCESS_PREFIX = str(uuid.uuid4())[:18]
+_process_prefix = [str(uuid.uuid4())[:18]]
+
+
+def _new_process_prefix() -> None:
+    _process_prefix[0] = str(uuid.uuid4())[:18]
+
+
+# A forked child counts from the parent's position: a fresh prefix keeps their ids apart.
+os.register_at_fork(after_in_child=_new_process_prefix)
 _log = logging.getLogger("shoal.controller")
 
 
