@@ -34,6 +34,7 @@ from shoal.bench import BenchOptions, Row, Variant, VariantContext, run_bench
 from shoal.client import Client
 from shoal.controller import Controller, Manager, ManagerOptions
 from shoal.sim import LatencyProfile, LatencyRule
+from shoal.workqueue import Priority
 
 from ._controller import add_appset_controller
 from ._crd import APPLICATION_SETS, APPLICATIONS, application_set_object, install_appset_crds
@@ -127,6 +128,8 @@ def _variant(name: str, n: int, workers: int, cache: bool, depths: DepthSeries, 
             git_cache=git_cache,
             application_concurrency=1 if fifo else 16,
             requeue_after=REQUEUE_SECONDS,
+            requeue_priority=None if fifo else Priority.LOW,
+            skip_unchanged=not fifo,
         )
         await install_appset_crds(ctx.client)
         await ctx.client.create(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +24,7 @@ from shoal.examples.appsets import (
     install_appset_crds,
 )
 from shoal.sim import Simulator
+from shoal.workqueue import Priority
 
 REPO = "https://git.example.com/org/apps"
 NS = "default"
@@ -158,3 +160,70 @@ async def test_a_new_appset_is_reconciled_before_a_backlog_of_200_drains() -> No
         backlog_reconciles_in_between = position - created_after
         assert backlog_reconciles_in_between <= 3
         assert position < len(backlog) // 2, "the backlog had not drained"
+
+
+@asynccontextmanager
+async def one_appset_running(reconciler: AppSetReconciler) -> AsyncIterator[tuple[Simulator, Client]]:
+    """ApplicationSet ``red`` over directories ``red/a`` and ``red/b``, its controller running."""
+    reconciler.repo_server.add_directory(REPO, "red/a")
+    reconciler.repo_server.add_directory(REPO, "red/b")
+    async with Simulator() as sim:
+        client = sim.client()
+        await install_appset_crds(client)
+        await create_appset(client, "red")
+        async with running(client, reconciler):
+            yield sim, client
+
+
+async def test_an_unchanged_appset_stops_early_and_an_edited_application_is_repaired() -> None:
+    reconciler = AppSetReconciler(RepoServer(latency=0.001))
+    async with one_appset_running(reconciler) as (sim, client):
+        await reconciler.log.wait_for(reconciled_at_least(["red"], 2))
+        await reconciler.log.wait_for(lambda log: log.unchanged >= 2)
+        writes = sim.accounting.writes()
+        edited = await client.patch(APPLICATIONS, "red-a", {"spec": {"project": "elsewhere"}}, namespace=NS)
+        rv = edited["metadata"]["resourceVersion"]
+        events = client.watch(APPLICATIONS, namespace=NS, resource_version=rv)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                if event.object["metadata"]["name"] == "red-a":
+                    assert event.object["spec"]["project"] == "default"
+                    break
+        await reconciler.log.wait_for(lambda log: log.unchanged >= 4)
+        assert sim.accounting.writes() == writes + 2, "the edit, then one repairing patch"
+
+
+async def test_without_skip_unchanged_every_reconcile_renders() -> None:
+    reconciler = AppSetReconciler(RepoServer(latency=0.001), skip_unchanged=False)
+    async with one_appset_running(reconciler):
+        await reconciler.log.wait_for(reconciled_at_least(["red"], 4))
+    assert reconciler.log.unchanged == 0
+
+
+async def _backlog_between(requeue_priority: int | None) -> int:
+    """Reconciles of 60 requeued ApplicationSets (created after start) between a new one's creation and
+    its reconcile, with one worker."""
+    backlog = [f"old{i:03d}" for i in range(60)]
+    repo = RepoServer(latency=0.001, cache=False)
+    for name in [*backlog, "new", "warm"]:
+        repo.add_directory(REPO, f"{name}/svc")
+    reconciler = AppSetReconciler(repo, requeue_after=0.001, requeue_priority=requeue_priority)
+    async with Simulator() as sim:
+        client = sim.client()
+        await install_appset_crds(client)
+        async with running(client, reconciler, workers=1):
+            # Once the informer has listed, the backlog's creations are real changes (high priority).
+            await create_appset(client, "warm", requeue=3600)
+            await reconciler.log.wait_for(reconciled_at_least(["warm"], 1))
+            for name in backlog:
+                await create_appset(client, name, requeue=0.001)
+            await reconciler.log.wait_for(reconciled_at_least(backlog, 2))
+            await create_appset(client, "new", requeue=3600)
+            created_after = len(reconciler.log.order)
+            await reconciler.log.wait_for(lambda log: log.counts[ObjectKey(NS, "new")] >= 1)
+            return reconciler.log.order.index(ObjectKey(NS, "new")) - created_after
+
+
+async def test_periodic_requeues_wait_behind_a_new_appset_at_low_priority() -> None:
+    assert await _backlog_between(Priority.LOW) <= 3
+    assert await _backlog_between(None) >= 30, "kept at the priority they were taken with, they go first"
