@@ -2,7 +2,8 @@
 
 A PodCliqueSet's twelve components sync on a :class:`shoal.fanout.ComponentGraph`; PodCliques create
 their pods behind a scheduling gate that is removed once every pod of the replica's PodGang exists; every
-status is written only when it changes. ``gang_manager(client)`` runs both controllers;
+status is written only when it changes (progress batched in time), and reads of the informer cache
+share its dicts instead of copying them. ``gang_manager(client)`` runs both controllers;
 ``seed_faithful=True`` is the benchmark's "before". ``shoal bench gangs`` measures deploy, a no-op
 steady state and delete on simulated nodes (docs/examples.md).
 """
@@ -27,7 +28,13 @@ from ._manager import (
     podgang_to_podcliques as podgang_to_podcliques,
 )
 from ._podclique import PodCliqueReconciler as PodCliqueReconciler
-from ._podcliqueset import COMPONENTS as COMPONENTS, PodCliqueSetReconciler as PodCliqueSetReconciler
+from ._podcliqueset import (
+    COMPONENTS as COMPONENTS,
+    PodCliqueSetReconciler as PodCliqueSetReconciler,
+    PodCliqueSetStatusReconciler as PodCliqueSetStatusReconciler,
+)
+from ._status import STATUS_BATCH_SECONDS as STATUS_BATCH_SECONDS, StatusBatcher as StatusBatcher
+from ._views import CacheView as CacheView
 
 __all__ = [
     "COMPONENTS",
@@ -38,8 +45,12 @@ __all__ = [
     "PODS",
     "RECONCILE_TRIGGER",
     "SCHEDULING_GATE",
+    "STATUS_BATCH_SECONDS",
+    "CacheView",
     "PodCliqueReconciler",
     "PodCliqueSetReconciler",
+    "PodCliqueSetStatusReconciler",
+    "StatusBatcher",
     "add_gang_controllers",
     "gang_crds",
     "gang_manager",

@@ -35,6 +35,7 @@ from ._crd import (
 )
 from ._podclique import PodCliqueReconciler, gated, ready
 from ._podcliqueset import PodCliqueSetReconciler, PodCliqueSetStatusReconciler
+from ._status import STATUS_BATCH_SECONDS
 
 WORKERS = 20
 
@@ -95,9 +96,16 @@ def podgang_to_podcliques(gang: Object) -> Iterable[Request]:
 
 
 def add_gang_controllers(
-    manager: Manager, *, seed_faithful: bool = False, workers: int = WORKERS
+    manager: Manager,
+    *,
+    seed_faithful: bool = False,
+    workers: int = WORKERS,
+    status_batch_seconds: float = STATUS_BATCH_SECONDS,
 ) -> tuple[Controller, Controller]:
-    """Add the PodCliqueSet and PodClique controllers to ``manager``."""
+    """Add the PodCliqueSet and PodClique controllers to ``manager``. ``status_batch_seconds``: how
+    long a status change that moves no availability may wait for the next one (``shoal.examples.gangs
+    ._status``)."""
+    batch = status_batch_seconds
     options = ControllerOptions(max_concurrent_reconciles=workers, need_leader_election=False)
     suffix = "-seed" if seed_faithful else ""
     pcs_builder = Controller.build(manager)
@@ -118,14 +126,17 @@ def add_gang_controllers(
             .watches(PODCLIQUES, pod_to_podcliqueset, predicates=[STATUS_CHANGED])
             .named("podcliqueset-status")
             .with_options(options)
-            .complete(PodCliqueSetStatusReconciler(cache=manager.cache))
+            .complete(PodCliqueSetStatusReconciler(cache=manager.cache, status_batch_seconds=batch))
         )
     pcs = (
         pcs_builder.named(f"podcliqueset{suffix}")
         .with_options(options)
         .complete(
             PodCliqueSetReconciler(
-                seed_faithful=seed_faithful, status_on_sync=seed_faithful, cache=manager.cache
+                seed_faithful=seed_faithful,
+                status_on_sync=seed_faithful,
+                cache=manager.cache,
+                status_batch_seconds=batch,
             )
         )
     )
@@ -133,13 +144,23 @@ def add_gang_controllers(
         pclq_builder.watches(PODGANGS, podgang_to_podcliques)
         .named(f"podclique{suffix}")
         .with_options(options)
-        .complete(PodCliqueReconciler(seed_faithful=seed_faithful, cache=manager.cache))
+        .complete(
+            PodCliqueReconciler(seed_faithful=seed_faithful, cache=manager.cache, status_batch_seconds=batch)
+        )
     )
     return pcs, pclq
 
 
-def gang_manager(client: Client, *, seed_faithful: bool = False, workers: int = WORKERS) -> Manager:
+def gang_manager(
+    client: Client,
+    *,
+    seed_faithful: bool = False,
+    workers: int = WORKERS,
+    status_batch_seconds: float = STATUS_BATCH_SECONDS,
+) -> Manager:
     """A manager running only the gang controllers: no HTTP endpoints, its own metrics registry."""
     manager = Manager(client, options=ManagerOptions(http_port=0, registry=CollectorRegistry()))
-    add_gang_controllers(manager, seed_faithful=seed_faithful, workers=workers)
+    add_gang_controllers(
+        manager, seed_faithful=seed_faithful, workers=workers, status_batch_seconds=status_batch_seconds
+    )
     return manager

@@ -34,7 +34,7 @@ from ._crd import (
     owner_reference,
     pod_names,
 )
-from ._status import StatusBatcher, observed_generation_moved
+from ._status import STATUS_BATCH_SECONDS, StatusBatcher, observed_generation_moved
 from ._views import CacheView
 
 
@@ -126,10 +126,16 @@ class PodCliqueReconciler:
     """Reconciles PodCliques; ``seed_faithful`` copies every read and writes status unconditionally
     (the "before"). ``cache`` (the manager's) lets reads share the informer's dicts."""
 
-    def __init__(self, *, seed_faithful: bool = False, cache: Cache | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed_faithful: bool = False,
+        cache: Cache | None = None,
+        status_batch_seconds: float = STATUS_BATCH_SECONDS,
+    ) -> None:
         self.seed_faithful = seed_faithful
         self.view = CacheView(None if seed_faithful else cache)
-        self.statuses = StatusBatcher(PODCLIQUES)
+        self.statuses = StatusBatcher(PODCLIQUES, seconds=status_batch_seconds)
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:

@@ -3,8 +3,10 @@
 Grove synced a PodCliqueSet's components one kind after another (twelve of them), then in three fixed
 groups; its PodGang loop stayed sequential. Here the components are a :class:`ComponentGraph`: each
 starts when the ones it needs are done (RoleBinding after ServiceAccount and Role, PodCliques after the
-ServiceAccount their pods run as, PodGangs after the PodCliques whose pods they list), and every
-per-replica write inside a component runs concurrently. Objects are compared against the informer
+ServiceAccount their pods run as), and every per-replica write inside a component runs concurrently.
+Grove filled a PodGang from the pods its PodCliques had created, so it waited for them; here a PodGang
+lists its pods by their stable names, so it needs nothing and is written first: a PodClique's first
+reconcile finds its gang in the cache and creates and ungates its pods in one pass. Objects are compared against the informer
 cache's shared dicts (:class:`CacheView`, no copy) and written only when they differ
 (:func:`create_or_patch`), the PodCliqueSet status only when it changes (progress batched in time,
 :class:`StatusBatcher`), and the pod lists are read once per reconcile through the memo. Components this shape
@@ -47,7 +49,7 @@ from ._crd import (
     replica_name,
 )
 from ._podclique import gang_complete
-from ._status import StatusBatcher, observed_generation_moved
+from ._status import STATUS_BATCH_SECONDS, StatusBatcher, observed_generation_moved
 from ._views import CacheView
 
 Sync = Callable[[], Awaitable[object]]
@@ -64,7 +66,7 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("resource-claim", ()),
     ("podclique", ("serviceaccount",)),
     ("podcliquescalinggroup", ("podclique",)),
-    ("podgang", ("podclique",)),
+    ("podgang", ()),
 )
 """The twelve components of Grove's PodCliqueSet, in its sequential order, with real dependencies."""
 
@@ -205,10 +207,11 @@ class PodCliqueSetReconciler:
         rbac: bool = False,
         status_on_sync: bool = True,
         cache: Cache | None = None,
+        status_batch_seconds: float = STATUS_BATCH_SECONDS,
     ) -> None:
         self.seed_faithful = seed_faithful
         self.view = CacheView(None if seed_faithful else cache)
-        self.statuses = StatusBatcher(PODCLIQUESETS)
+        self.statuses = StatusBatcher(PODCLIQUESETS, seconds=status_batch_seconds)
         self.rbac = rbac
         self.status_on_sync = status_on_sync
         """Write the status after every sync; ``False`` when :class:`PodCliqueSetStatusReconciler` runs
@@ -361,8 +364,10 @@ class PodCliqueSetStatusReconciler:
     """Recomputes only a PodCliqueSet's status; runs on PodClique status changes, so the full
     component sync runs only when a spec or an owned object's spec changes."""
 
-    def __init__(self, *, cache: Cache | None = None) -> None:
-        self._sets = PodCliqueSetReconciler(cache=cache)
+    def __init__(
+        self, *, cache: Cache | None = None, status_batch_seconds: float = STATUS_BATCH_SECONDS
+    ) -> None:
+        self._sets = PodCliqueSetReconciler(cache=cache, status_batch_seconds=status_batch_seconds)
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:

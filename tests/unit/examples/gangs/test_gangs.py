@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from shoal.cache import DEBUG_ENV
 from shoal.examples.gangs import (
     PCS_LABEL,
     PODCLIQUES,
@@ -169,3 +170,42 @@ async def test_a_gang_spanning_two_cliques_waits_for_both() -> None:
                     for c in stored(sim, "podcliques.gangs.shoal.dev")
                 )
             )
+
+
+async def test_deploy_writes_each_object_once_and_each_status_on_availability(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a batch window longer than the deploy, only the writes a decision needs are sent: one create
+    per object, one gate removal per pod, one status per clique (reaching minAvailable) and the set's
+    status when it is first observed, first available and fully available. The cache's mutation check
+    is on: the reconcilers read its shared dicts and must never change them."""
+    monkeypatch.setenv(DEBUG_ENV, "1")
+    async with Simulator(nodes=4, node_options=NODES) as sim:
+        client = sim.client(user_agent="gangs")
+        await install(sim.client(user_agent="setup"))
+        async with gang_manager(client, status_batch_seconds=600.0):
+            await sim.client(user_agent="setup").create(
+                PODCLIQUESETS, podcliqueset_object("train", R), namespace="default"
+            )
+            await until(lambda: available(sim) == R)
+            await quiet(sim)
+        writes = {
+            f"{verb} {resource}": stats.count
+            for (verb, resource), stats in sim.accounting.snapshot(user_agent="gangs").items()
+            if verb in ("create", "patch", "update", "delete")
+        }
+        set_status = writes.pop("patch podcliquesets/status")
+        assert writes == {
+            "create serviceaccounts": 1,
+            "create secrets": 1,
+            "create services": R,
+            "create podcliques": R,
+            "create podgangs": R,
+            "create pods": 2 * R,
+            "patch pods": 2 * R,
+            "patch podcliques/status": R,
+        }
+        assert 2 <= set_status <= 3  # observed (0 available), then ≥ 1, then R (may coincide with ≥ 1)
+        for pclq in stored(sim, "podcliques.gangs.shoal.dev"):
+            assert pclq["status"]["readyReplicas"] == 2
+            assert pclq["status"]["scheduleGatedReplicas"] == 0
