@@ -1,9 +1,11 @@
 """One backup run: collect, form item blocks, back the blocks up on W workers, write the archive.
 
 This is the whole of Velero's backup path after PR 8659, minus plugins and volume snapshots: the
-collector lists, :func:`form_blocks` groups, and the blocks go through :func:`shoal.fanout.bounded_map`
-with ``workers`` calls in flight. A block is one call, so its items are backed up by one worker, in
-order; each item pays the item action (the seed's example plugin sleeps a fixed delay per item).
+collector lists, :func:`form_blocks` groups, and ``workers`` long-lived workers take the blocks from one
+queue (Velero's W goroutines on a channel), so moving on to the next block starts no task. A block is
+taken by one worker, so its items are backed up in order; each item pays the item action (the seed's
+example plugin sleeps a fixed delay per item). The archive is compressed by its own writer while the
+workers wait on their actions (:meth:`BackupArchive.writing`).
 
 Two choices differ from the seed, each because the critical path says so: the lists are issued at once,
 and blocks are started largest first (the longest block otherwise starts last and sets the end time);
@@ -15,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoal.client import Client
-from shoal.fanout import bounded_map
 
 from ._archive import BackupArchive
 from ._blocks import Item, ItemBlock, form_blocks
@@ -113,12 +115,11 @@ async def run_backup(
         queue = [b for b in blocks if b not in tail]
     else:
         queue = sorted(blocks, key=len, reverse=True)
-    free = list(range(options.workers - 1, -1, -1))
+    pending = deque(queue)
 
     with BackupArchive(archive_path) as archive:
 
-        async def back_up(block: ItemBlock) -> None:
-            worker = free.pop()
+        async def back_up(block: ItemBlock, worker: int) -> None:
             begun = time.perf_counter()
             try:
                 for item in block.items:
@@ -130,12 +131,17 @@ async def run_backup(
                     archive.add(item, block=block.index, worker=worker)
             finally:
                 report.busy_seconds += time.perf_counter() - begun
-                free.append(worker)
 
-        async for _ in bounded_map(back_up, queue, limit=options.workers):
-            pass
-        for block in tail:
-            await back_up(block)
+        async def work(worker: int) -> None:
+            while pending:
+                await back_up(pending.popleft(), worker)
+
+        async with archive.writing():
+            async with asyncio.TaskGroup() as workers:
+                for worker in range(min(options.workers, len(pending))):
+                    workers.create_task(work(worker))
+            for block in tail:
+                await back_up(block, 0)
         report.backed_up = len(archive)
         report.duration = time.perf_counter() - started
         archive.commit(
