@@ -8,7 +8,8 @@
   controls.
 * :class:`AppSetReconciler` — git listings through a single-flight :class:`~shoal.fanout.KeyedCache`,
   Applications created, patched and deleted concurrently and only when they differ, requeue after the
-  generators' period; :func:`add_appset_controller` wires it with W workers.
+  generators' period at low priority, an early stop when nothing it reads has changed since its last
+  pass; :func:`add_appset_controller` wires it with W workers.
 * :func:`install_appset_crds`, :func:`application_set_object` — the CRDs and an object builder.
 
 ``shoal bench appsets`` measures how long a new ApplicationSet waits behind 808 others.

@@ -1,4 +1,4 @@
-"""The backups reference controller: Velero's parallel ItemBlock backup on :func:`shoal.fanout.bounded_map`.
+"""The backups reference controller: Velero's parallel ItemBlock backup on a pool of W workers.
 
 A ``Backup`` (``backup.shoal.dev/v1alpha1``) names namespaces; the controller lists them live, groups the
 items into blocks (a Pod with its claims and volumes, pods sharing a claim, a ServiceAccount with its
