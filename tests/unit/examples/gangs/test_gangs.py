@@ -205,7 +205,9 @@ async def test_deploy_writes_each_object_once_and_each_status_on_availability(
             "patch pods": 2 * R,
             "patch podcliques/status": R,
         }
-        assert 2 <= set_status <= 3  # observed (0 available), then ≥ 1, then R (may coincide with ≥ 1)
+        # observed (0 available), then ≥ 1, then R (may coincide with ≥ 1); the sync's first write and
+        # the status controller's may both start from the set before either reached the cache
+        assert 2 <= set_status <= 4
         for pclq in stored(sim, "podcliques.gangs.shoal.dev"):
             assert pclq["status"]["readyReplicas"] == 2
             assert pclq["status"]["scheduleGatedReplicas"] == 0
