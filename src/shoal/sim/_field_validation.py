@@ -3,8 +3,8 @@
 The apiserver decodes every body into its kind's schema: fields the schema lacks are dropped (``Ignore``),
 dropped and reported as ``Warning`` headers (``Warn``, its default), or make the whole request fail
 with 400 ``strict decoding error: unknown field "spec.foo"`` (``Strict``, what kubectl asks for).
-Built-in kinds are checked against the structures of the official ``kubernetes`` client's models
-(generated from the same OpenAPI the apiserver serves); custom resources against their CRD's
+Built-in kinds are checked against the field tables of the official ``kubernetes`` client's models
+(generated from the same OpenAPI the apiserver serves; shipped as data, see ``_builtin_fields``); custom resources against their CRD's
 structural ``openAPIV3Schema``, where ``x-kubernetes-preserve-unknown-fields: true`` keeps unknown
 fields. The simulator is lenient where a CRD schema says nothing: an object schema with neither
 ``properties`` nor ``additionalProperties`` keeps whatever it holds.
@@ -25,6 +25,7 @@ from typing import Any
 
 from shoal.api import BadRequestError, PatchType
 
+from ._builtin_fields import LEAF_TYPES, builtin_fields, model_candidates
 from ._resources import ResourceInfo
 
 FIELD_VALIDATIONS: tuple[str, ...] = ("Ignore", "Strict", "Warn")
@@ -34,7 +35,6 @@ Type = str | dict[str, Any]
 
 _ANY = "object"
 """The model type string of values whose content is not checked (it also means "anything" here)."""
-_LEAVES = frozenset({"str", "int", "bool", "float", "object", "datetime", "date", "bytearray"})
 _OBJECT_META = "V1ObjectMeta"
 _TYPE_META = {"type": "string"}
 
@@ -63,21 +63,17 @@ def strict_error(info: ResourceInfo, problems: Sequence[str]) -> BadRequestError
 
 @functools.cache
 def _model_fields(name: str) -> dict[str, str] | None:
-    """JSON field name → model type string of one model class of the official client (None: no such)."""
-    from kubernetes.client import models  # imported on first use: the package is large
-
-    model = getattr(models, name, None)
-    if model is None:
+    """JSON field name → model type string of one built-in model (None: no such model)."""
+    fields = builtin_fields().get(name)
+    if fields is None:
         return None
-    names: dict[str, str] = model.attribute_map
-    types: dict[str, str] = model.openapi_types
-    return {names[attr]: _checked(types[attr]) for attr in names}
+    return {key: _checked(typ) for key, typ in fields.items()}
 
 
 @functools.cache
 def _checked(typ: str) -> str:
     """``typ``, or :data:`_ANY` when nothing beneath it can be an unknown field (``Dict[str, str]``)."""
-    if typ in _LEAVES:
+    if typ in LEAF_TYPES:
         return _ANY
     if typ.startswith(("Dict[", "List[")):
         inner = typ[typ.index(",") + 2 : -1] if typ.startswith("Dict[") else typ[5:-1]
@@ -87,9 +83,7 @@ def _checked(typ: str) -> str:
 
 @functools.cache
 def _model_of(group: str, version: str, kind: str) -> str | None:
-    cap = version[:1].upper() + version[1:]
-    prefix = (group.split(".")[0] if group else "core").capitalize()
-    for name in (f"{prefix}{cap}{kind}", f"{cap}{kind}"):
+    for name in model_candidates(group, version, kind):
         if _model_fields(name) is not None:
             return name
     return None
@@ -102,7 +96,7 @@ def _model_shape(typ: str) -> tuple[str | None, dict[str, str] | None, str]:
         return _checked(typ[typ.index(",") + 2 : -1]), None, _ANY
     if typ.startswith("List["):
         return None, None, _checked(typ[5:-1])
-    if typ in _LEAVES:
+    if typ in LEAF_TYPES:
         return None, None, _ANY
     return None, _model_fields(typ), _ANY
 
@@ -227,8 +221,8 @@ def _duplicates(node: Any, path: str, found: list[str]) -> None:
 
 
 def load_schemas(infos: Iterable[ResourceInfo]) -> None:
-    """Resolve the model schemas of built-in kinds now (the first use imports the official client's
-    models, a fraction of a second better spent before any request is timed)."""
+    """Resolve the field tables of built-in kinds now (reading the table once is better done before
+    any request is timed)."""
     for info in infos:
         if not info.is_crd:
             root_type(info)
