@@ -41,7 +41,11 @@ from ._model import (
     InsufficientCapacityError as InsufficientCapacityError,
     SandboxRequest as SandboxRequest,
 )
-from ._reconciler import SandboxReconciler as SandboxReconciler, SandboxWaiters as SandboxWaiters
+from ._reconciler import (
+    STRONG_PATH_EVENTS as STRONG_PATH_EVENTS,
+    SandboxReconciler as SandboxReconciler,
+    SandboxWaiters as SandboxWaiters,
+)
 from ._registry import IMAGE_MISS_PENALTY as IMAGE_MISS_PENALTY, SandboxRegistry as SandboxRegistry
 
 __all__ = [
@@ -49,6 +53,7 @@ __all__ = [
     "FASTLET_ANNOTATION",
     "IMAGE_MISS_PENALTY",
     "SANDBOXES",
+    "STRONG_PATH_EVENTS",
     "Allocation",
     "FastPathServer",
     "FastletClient",

@@ -8,7 +8,8 @@ of either mode gets one reply.
 The reconcile is idempotent: the registry keeps the allocation per sandbox and a fastlet accepts a
 repeated create of the sandbox it already runs, so a retry after a failed status write does no harm.
 Objects the fast path wrote (``sandboxes.shoal.dev/fastlet`` annotation) already run: the reconcile
-leaves them to the fast path's own status write. A deleted Sandbox releases its capacity and ports and
+leaves them to the fast path's own status write, and :data:`STRONG_PATH_EVENTS` keeps their creates
+and updates out of the queue altogether. A deleted Sandbox releases its capacity and ports and
 stops the sandbox on its fastlet.
 """
 
@@ -18,8 +19,8 @@ import asyncio
 import contextlib
 from typing import Any
 
-from shoal.api import ApiError, NotFoundError, ObjectKey
-from shoal.controller import ReconcileContext, Result
+from shoal.api import ApiError, NotFoundError, Object, ObjectKey
+from shoal.controller import Funcs, ReconcileContext, Result
 
 from ._crd import FASTLET_ANNOTATION, SANDBOXES
 from ._fastlet_client import FastletClient
@@ -31,6 +32,15 @@ FAILED = "Failed"
 PENDING = "Pending"
 CAPACITY_RETRY = 1.0
 """Seconds before a Sandbox that found no capacity is tried again."""
+
+
+def _strong_path(obj: Object) -> bool:
+    return FASTLET_ANNOTATION not in ((obj.get("metadata") or {}).get("annotations") or {})
+
+
+STRONG_PATH_EVENTS = Funcs(on_create=_strong_path, on_update=lambda _, new: _strong_path(new))
+"""A ``for_`` predicate: creates and updates of Sandboxes the fast path wrote (and already runs) are not
+queued, so its two writes cost the controller no reconciles; deletes always pass, to release them."""
 
 
 class SandboxWaiters:
