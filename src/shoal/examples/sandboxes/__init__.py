@@ -45,6 +45,7 @@ from ._reconciler import (
     STRONG_PATH_EVENTS as STRONG_PATH_EVENTS,
     SandboxReconciler as SandboxReconciler,
     SandboxWaiters as SandboxWaiters,
+    sandbox_controller as sandbox_controller,
 )
 from ._registry import IMAGE_MISS_PENALTY as IMAGE_MISS_PENALTY, SandboxRegistry as SandboxRegistry
 
@@ -72,6 +73,7 @@ __all__ = [
     "SimulatedFastlet",
     "SweepResult",
     "install_sandbox_crd",
+    "sandbox_controller",
     "sandbox_crd",
     "sandbox_metrics",
     "sandbox_object",

@@ -27,16 +27,16 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from shoal.controller import Controller, ControllerOptions, Manager, ManagerOptions
+from shoal.controller import Manager, ManagerOptions
 from shoal.sim import LatencyProfile, LatencyRule, Simulator
 
-from ._crd import SANDBOXES, install_sandbox_crd, sandbox_object
+from ._crd import install_sandbox_crd, sandbox_object
 from ._fastlet_client import FastletClient
 from ._fastlets import FastletLatency
 from ._fastpath import FastPathServer
 from ._fleet_process import FastletFleetProcess
 from ._model import Allocation, FastletSpec, SandboxRequest
-from ._reconciler import STRONG_PATH_EVENTS, SandboxReconciler, SandboxWaiters
+from ._reconciler import SandboxReconciler, SandboxWaiters, sandbox_controller
 from ._registry import SandboxRegistry
 
 IMAGES = frozenset({"alpine", "nginx", "redis"})
@@ -71,10 +71,7 @@ async def controller(fastlets: int) -> AsyncIterator[str]:
             registry.register(spec)
         waiters = SandboxWaiters()
         manager = Manager(api, options=ManagerOptions(http_port=0, graceful_shutdown_timeout=10))
-        options = ControllerOptions(max_concurrent_reconciles=16, need_leader_election=False)
-        Controller.build(manager).for_(
-            SANDBOXES, kind="Sandbox", predicates=[STRONG_PATH_EVENTS]
-        ).with_options(options).complete(SandboxReconciler(registry, client, waiters))
+        sandbox_controller(manager, SandboxReconciler(registry, client, waiters))
         async with manager, FastPathServer(registry, client, api, waiters=waiters) as server:
             app = server.app()
             app.router.add_post("/floor", _floor(fleet.specs(), client))

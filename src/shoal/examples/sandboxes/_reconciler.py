@@ -10,7 +10,8 @@ repeated create of the sandbox it already runs, so a retry after a failed status
 Objects the fast path wrote (``sandboxes.shoal.dev/fastlet`` annotation) already run: the reconcile
 leaves them to the fast path's own status write, and :data:`STRONG_PATH_EVENTS` keeps their creates
 and updates out of the queue altogether. A deleted Sandbox releases its capacity and ports and
-stops the sandbox on its fastlet.
+stops the sandbox on its fastlet. A Sandbox for which no fastlet has room is deleted, as the seed's
+strong mode does, and its caller gets the 503.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import contextlib
 from typing import Any
 
 from shoal.api import ApiError, NotFoundError, Object, ObjectKey
-from shoal.controller import Funcs, ReconcileContext, Result
+from shoal.controller import Controller, ControllerOptions, Funcs, Manager, ReconcileContext, Result
 
 from ._crd import FASTLET_ANNOTATION, SANDBOXES
 from ._fastlet_client import FastletClient
@@ -29,9 +30,6 @@ from ._registry import SandboxRegistry
 
 RUNNING = "Running"
 FAILED = "Failed"
-PENDING = "Pending"
-CAPACITY_RETRY = 1.0
-"""Seconds before a Sandbox that found no capacity is tried again."""
 
 
 def _strong_path(obj: Object) -> bool:
@@ -103,8 +101,11 @@ class SandboxReconciler:
             try:
                 allocation = self.registry.allocate(wanted)
             except InsufficientCapacityError as error:
-                await self._report(ctx, request, {"phase": PENDING, "message": error.message}, error)
-                return Result(requeue_after=CAPACITY_RETRY)
+                # As the seed does: a strong-mode sandbox with no room is refused, and its object goes.
+                with contextlib.suppress(NotFoundError):
+                    await ctx.client.delete(SANDBOXES, request.name, namespace=request.namespace)
+                self.waiters.resolve(request, error)
+                return None
         try:
             reply = await self.fastlets.create(allocation)
         except ApiError as error:
@@ -136,3 +137,18 @@ class SandboxReconciler:
             with contextlib.suppress(ApiError):
                 await self.fastlets.delete(allocation)
         self.waiters.resolve(key, NotFoundError(f'sandbox "{key.name}" was deleted', name=key.name))
+
+
+def sandbox_controller(
+    manager: Manager, reconciler: SandboxReconciler, *, max_concurrent_reconciles: int = 16
+) -> Controller:
+    """Register the Sandbox controller with ``manager``: Sandboxes, filtered by :data:`STRONG_PATH_EVENTS`."""
+    options = ControllerOptions(
+        max_concurrent_reconciles=max_concurrent_reconciles, need_leader_election=False
+    )
+    return (
+        Controller.build(manager)
+        .for_(SANDBOXES, kind="Sandbox", predicates=[STRONG_PATH_EVENTS])
+        .with_options(options)
+        .complete(reconciler)
+    )

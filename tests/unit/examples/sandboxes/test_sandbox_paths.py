@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
+from shoal.api import NotFoundError, ObjectKey
 from shoal.client import Client
-from shoal.controller import Controller, ControllerOptions, Manager, ManagerOptions
+from shoal.controller import Manager, ManagerOptions, ReconcileContext, Result
 from shoal.examples.sandboxes import (
     FASTLET_ANNOTATION,
     SANDBOXES,
@@ -25,6 +27,7 @@ from shoal.examples.sandboxes import (
     SandboxRegistry,
     SandboxWaiters,
     install_sandbox_crd,
+    sandbox_controller,
     sandbox_object,
 )
 from shoal.sim import Simulator
@@ -39,6 +42,19 @@ class Stack:
     registry: SandboxRegistry
     server: FastPathServer
     metrics: CollectorRegistry
+    reconciler: CountingReconciler
+
+
+class CountingReconciler(SandboxReconciler):
+    """The real reconciler, counting the keys it is asked to reconcile."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.keys: list[str] = []
+
+    async def reconcile(self, ctx: ReconcileContext, request: ObjectKey) -> Result | None:
+        self.keys.append(request.name)
+        return await super().reconcile(ctx, request)
 
 
 @pytest.fixture
@@ -57,9 +73,8 @@ async def stack() -> AsyncIterator[Stack]:
         waiters = SandboxWaiters()
         async with FastletClient() as fastlets:
             manager = Manager(client, options=ManagerOptions(http_port=0, graceful_shutdown_timeout=5))
-            Controller.build(manager).for_(SANDBOXES, kind="Sandbox").with_options(
-                ControllerOptions(max_concurrent_reconciles=8, need_leader_election=False)
-            ).complete(SandboxReconciler(registry, fastlets, waiters))
+            reconciler = CountingReconciler(registry, fastlets, waiters)
+            sandbox_controller(manager, reconciler, max_concurrent_reconciles=8)
             async with (
                 manager,
                 FastPathServer(
@@ -72,7 +87,7 @@ async def stack() -> AsyncIterator[Stack]:
                 ) as server,
             ):
                 await server.serve()
-                yield Stack(client, fleet, registry, server, metrics)
+                yield Stack(client, fleet, registry, server, metrics, reconciler)
 
 
 async def post(stack: Stack, body: object, mode: str = "fast") -> tuple[int, dict[str, object]]:
@@ -103,6 +118,7 @@ async def test_fast_path_replies_then_the_sandbox_object_exists(stack: Stack) ->
     assert obj["metadata"]["annotations"][FASTLET_ANNOTATION] == fastlet  # type: ignore[index]
     assert obj["status"]["fastlet"] == fastlet  # type: ignore[index]
     assert stack.fleet.fastlets[str(fastlet)].creates == 1, "the reconciler does not create it again"
+    assert "fast-1" not in stack.reconciler.keys, "the fast path's writes are not queued"
     count = stack.metrics.get_sample_value(
         "fastpath_create_sandbox_duration_seconds_count", {"mode": "fast", "success": "true"}
     )
@@ -170,3 +186,14 @@ async def test_concurrent_fast_creates_fill_the_pool_exactly(stack: Stack) -> No
     assert sum(f.rejected for f in stack.fleet.fastlets.values()) == 0
     for fastlet in stack.fleet.fastlets.values():
         assert sorted(p for ports in fastlet.sandboxes.values() for p in ports) == [9000, 9001]
+
+
+async def test_strong_path_with_no_room_deletes_the_sandbox_and_replies_503(stack: Stack) -> None:
+    code, status = await post(
+        stack, sandbox_object("default", "nowhere", pool="other", image="alpine"), "strong"
+    )
+    assert (code, status["reason"]) == (503, "ServiceUnavailable")
+    with pytest.raises(NotFoundError):
+        await stack.client.get(SANDBOXES, "nowhere", namespace="default")
+    assert stack.registry.allocation("default", "nowhere") is None
+    assert "nowhere" in stack.reconciler.keys
