@@ -174,10 +174,10 @@ class AppSetReconciler:
             versions[name] = written["metadata"].get("resourceVersion", "")
 
         await bounded_map(converge, [*desired, *stale], limit=self.application_concurrency).collect()
-        written = await self._set_status(ctx, appset, len(desired), "")
-        if written is not None and self.skip_unchanged:
+        updated = await self._set_status(ctx, appset, len(desired), "")
+        if updated is not None and self.skip_unchanged:
             self._converged[request] = Converged(
-                metadata["uid"], metadata.get("generation"), listings, versions, written.get("status")
+                metadata["uid"], metadata.get("generation"), listings, versions, updated.get("status")
             )
         return result
 
