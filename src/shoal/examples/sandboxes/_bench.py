@@ -6,10 +6,11 @@ Three parts, each against the seed's own behaviour in the same run:
   which the seed's benchmarks forgot: its 14.6 µs measured the reject path), for the indexed registry
   and for the seed's scan of every fastlet; the reject path too, for the comparison with Go.
 * create: 100 CreateSandbox requests at concurrency 10 over HTTP to simulated fastlets whose create
-  takes 50 ms; p50 of fast mode against the ideal (the fastlet's latency) and of strong mode against
-  fastlet + 2 writes (5 ms each on the simulator).
-* heartbeat: one sweep over 1,000 fastlets at 5 ms a probe, sequential (the seed) and with 100 probes
-  in flight; the ideal is ⌈N/K⌉ probe times.
+  takes 50 ms (:mod:`._bench_create`: controller, fleet and load generator in three processes); p50 of
+  fast mode against the ideal (the fastlet's latency) and against a measured floor, and of strong mode
+  against fastlet + 2 writes (5 ms each on the simulator).
+* heartbeat: one sweep over 1,000 fastlets (served by a :class:`FastletFleetProcess`) at 5 ms a probe,
+  sequential (the seed) and with 100 probes in flight; the ideal is ⌈N/K⌉ probe times.
 
 Prints a table and writes ``<out>/sandboxes.json`` and ``.md``. ``--quick`` shrinks every size.
 """
