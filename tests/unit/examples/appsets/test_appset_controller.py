@@ -193,6 +193,20 @@ async def test_an_unchanged_appset_stops_early_and_an_edited_application_is_repa
         assert sim.accounting.writes() == writes + 2, "the edit, then one repairing patch"
 
 
+async def test_a_status_changed_by_someone_else_is_written_back() -> None:
+    reconciler = AppSetReconciler(RepoServer(latency=0.001))
+    async with one_appset_running(reconciler) as (_, client):
+        await reconciler.log.wait_for(lambda log: log.unchanged >= 1)
+        await client.patch_status(APPLICATION_SETS, "red", {"status": {"applications": 99}}, namespace=NS)
+        done = reconciler.log.counts[ObjectKey(NS, "red")]
+        for more in range(1, 50):  # a reconcile may still see the cache from before the patch
+            await reconciler.log.wait_for(reconciled_at_least(["red"], done + more))
+            status = (await client.get(APPLICATION_SETS, "red", namespace=NS))["status"]
+            if status["applications"] == 2:
+                break
+        assert status["applications"] == 2
+
+
 async def test_without_skip_unchanged_every_reconcile_renders() -> None:
     reconciler = AppSetReconciler(RepoServer(latency=0.001), skip_unchanged=False)
     async with one_appset_running(reconciler):
