@@ -136,20 +136,39 @@ class PodCliqueReconciler:
         self.seed_faithful = seed_faithful
         self.view = CacheView(None if seed_faithful else cache)
         self.statuses = StatusBatcher(PODCLIQUES, seconds=status_batch_seconds)
+        self._ungated: dict[tuple[str, str], set[str]] = {}
+        """Per PodClique, the UIDs of pods whose gate this reconciler removed and the cache still shows
+        gated: a reconcile that runs before the pods' watch events does not remove the gates again
+        (the patch succeeded, so the gate of that pod, that UID, is gone for good)."""
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
             pclq = await self.view.get(ctx, PODCLIQUES, request.name, request.namespace)
         except NotFoundError:
-            self.statuses.forget(request.namespace, request.name)
+            self._forget(request)
             return None
         if pclq["metadata"].get("deletionTimestamp"):
-            self.statuses.forget(request.namespace, request.name)
+            self._forget(request)
             return None
         pods = await clique_pods(ctx, self.view, pclq)
         await self._create_missing(ctx, pclq, pods)
         await self._ungate(ctx, pclq, pods)
         return await self._write_status(ctx, pclq, pods)
+
+    def _forget(self, request: Request) -> None:
+        self.statuses.forget(request.namespace, request.name)
+        self._ungated.pop((request.namespace, request.name), None)
+
+    def _already_ungated(self, pclq: Object, pods: list[Object]) -> set[str]:
+        """UIDs of pods this reconciler ungated that the cache still shows gated (the rest are dropped)."""
+        key = (pclq["metadata"]["namespace"], pclq["metadata"]["name"])
+        sent = self._ungated.get(key)
+        if not sent:
+            return set()
+        sent &= {p["metadata"].get("uid") or "" for p in pods if gated(p)}
+        if not sent:
+            del self._ungated[key]
+        return set(sent)
 
     async def _create_missing(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> None:
         existing = {p["metadata"]["name"] for p in pods}
@@ -166,7 +185,8 @@ class PodCliqueReconciler:
     async def _ungate(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> None:
         """Remove the gate from every listed pod once the gang is complete: every pod its PodGang lists
         exists in the cache (the seed waited for the PodGang's Initialized condition instead)."""
-        if not any(gated(p) for p in pods):
+        done = set() if self.seed_faithful else self._already_ungated(pclq, pods)
+        if not any(gated(p) and p["metadata"].get("uid") not in done for p in pods):
             return
         namespace = pclq["metadata"]["namespace"]
         try:
@@ -185,6 +205,9 @@ class PodCliqueReconciler:
             for ref in group.get("podReferences") or ()
         }
 
+        key = (namespace, pclq["metadata"]["name"])
+        sent = self._ungated.setdefault(key, set())
+
         async def ungate(index: int) -> None:
             pod = pods[index]
             gates = [g for g in pod["spec"].get("schedulingGates") or () if g.get("name") != SCHEDULING_GATE]
@@ -195,8 +218,18 @@ class PodCliqueReconciler:
                 )
             except NotFoundError:
                 return
+            if not self.seed_faithful:
+                sent.add(pods[index]["metadata"].get("uid") or "")
 
-        await gather(*(ungate(i) for i, p in enumerate(pods) if gated(p) and p["metadata"]["name"] in listed))
+        await gather(
+            *(
+                ungate(i)
+                for i, p in enumerate(pods)
+                if gated(p) and p["metadata"]["name"] in listed and p["metadata"].get("uid") not in done
+            )
+        )
+        if not sent:
+            del self._ungated[key]
 
     async def _write_status(self, ctx: ReconcileContext, pclq: Object, pods: list[Object]) -> Result | None:
         """The seed patches the status every time. Otherwise a change that moves the clique across
