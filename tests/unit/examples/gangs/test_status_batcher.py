@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from shoal.client import Client
 from shoal.examples.gangs import PODCLIQUES, StatusBatcher, install
 from shoal.sim import Simulator
 
@@ -26,15 +29,19 @@ class Clock:
         return self.now
 
 
+async def created_clique(sim: Simulator) -> tuple[Client, dict[str, Any]]:
+    await install(sim.client())
+    client = sim.client(user_agent="test")
+    return client, await client.create(PODCLIQUES, CLIQUE, namespace="default")
+
+
 def status_writes(sim: Simulator) -> int:
     return sim.accounting.count("patch", "podcliques/status", user_agent="test")
 
 
 async def test_progress_waits_for_the_window_and_urgent_changes_do_not() -> None:
     async with Simulator() as sim:
-        await install(sim.client())
-        client = sim.client(user_agent="test")
-        obj = await client.create(PODCLIQUES, CLIQUE, namespace="default")
+        client, obj = await created_clique(sim)
         clock = Clock()
         batcher = StatusBatcher(PODCLIQUES, seconds=0.25, clock=clock)
 
@@ -62,9 +69,7 @@ async def test_progress_waits_for_the_window_and_urgent_changes_do_not() -> None
 
 async def test_a_written_change_starts_a_fresh_window() -> None:
     async with Simulator() as sim:
-        await install(sim.client())
-        client = sim.client(user_agent="test")
-        obj = await client.create(PODCLIQUES, CLIQUE, namespace="default")
+        client, obj = await created_clique(sim)
         clock = Clock()
         batcher = StatusBatcher(PODCLIQUES, seconds=0.25, clock=clock)
         assert await batcher.write(client, obj, {"replicas": 1}, urgent=False) == 0.25
