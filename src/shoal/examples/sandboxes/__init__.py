@@ -10,6 +10,7 @@
   writes the Sandbox object afterwards; strong mode writes the object first and waits for
   :class:`SandboxReconciler` to set its status.
 * :class:`HeartbeatSweep` — probes every fastlet with bounded concurrency, marks failures unhealthy.
+* :func:`scale_up` — creates the fastlet Pods a pool lacks, many at a time.
 * ``fastpath_create_sandbox_duration_seconds{mode,success}`` (:func:`sandbox_metrics`).
 """
 
@@ -41,6 +42,12 @@ from ._model import (
     InsufficientCapacityError as InsufficientCapacityError,
     SandboxRequest as SandboxRequest,
 )
+from ._pool import (
+    PODS as PODS,
+    POOL_LABEL as POOL_LABEL,
+    fastlet_pod as fastlet_pod,
+    scale_up as scale_up,
+)
 from ._reconciler import (
     STRONG_PATH_EVENTS as STRONG_PATH_EVENTS,
     SandboxReconciler as SandboxReconciler,
@@ -53,6 +60,8 @@ __all__ = [
     "CREATE_BUCKETS",
     "FASTLET_ANNOTATION",
     "IMAGE_MISS_PENALTY",
+    "PODS",
+    "POOL_LABEL",
     "SANDBOXES",
     "STRONG_PATH_EVENTS",
     "Allocation",
@@ -72,9 +81,11 @@ __all__ = [
     "SandboxWaiters",
     "SimulatedFastlet",
     "SweepResult",
+    "fastlet_pod",
     "install_sandbox_crd",
     "sandbox_controller",
     "sandbox_crd",
     "sandbox_metrics",
     "sandbox_object",
+    "scale_up",
 ]

@@ -9,6 +9,8 @@ Three parts, each against the seed's own behaviour in the same run:
   takes 50 ms (:mod:`._bench_create`: controller, fleet and load generator in three processes); p50 of
   fast mode against the ideal (the fastlet's latency) and against a measured floor, and of strong mode
   against fastlet + 2 writes (5 ms each on the simulator).
+* pool scale-up (S-C4): 100 fastlet Pods at 5 ms a create, sequential (the seed) and 16 at a time,
+  without a client rate limit (ideal ⌈D/K⌉ creates) and at 100 QPS (ideal D/QPS).
 * heartbeat: one sweep over 1,000 fastlets (served by a :class:`FastletFleetProcess`) at 5 ms a probe,
   sequential (the seed) and with 100 probes in flight; the ideal is ⌈N/K⌉ probe times.
 
@@ -28,12 +30,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from shoal.client import Client, ThrottledClient, TokenBucket
+from shoal.sim import LatencyProfile, LatencyRule, Simulator
+
 from ._bench_create import FASTLET_CREATE, IMAGES, PROBE, WRITE, create_latencies
 from ._fastlet_client import FastletClient
 from ._fastlets import FastletLatency
 from ._fleet_process import FastletFleetProcess
 from ._heartbeat import HeartbeatSweep
 from ._model import FastletSpec, SandboxRequest
+from ._pool import scale_up
 from ._registry import IMAGE_MISS_PENALTY, SandboxRegistry
 
 if TYPE_CHECKING:
@@ -213,6 +219,59 @@ async def heartbeat_lines(n: int, concurrency: int, sequential: bool) -> list[Li
     return lines
 
 
+# -- pool scale-up ----------------------------------------------------------------------------------
+
+POD_CREATE = 0.005
+POOL_QPS = 100.0
+SCALE_UP_EPSILON = 0.050
+"""The ε of S-C4's goal, in seconds."""
+
+
+async def _scale_up_seconds(pods: int, concurrency: int, qps: float | None) -> float:
+    profile = LatencyProfile("sandboxes-pods-w5", (LatencyRule("create", "pods", POD_CREATE),))
+    async with Simulator(profile=profile) as sim:
+        client: Client = sim.client()
+        if qps is not None:
+            client = ThrottledClient(client, TokenBucket(qps, 1))
+        started = time.perf_counter()
+        created = await scale_up(client, "default-pool", "default", want=pods, concurrency=concurrency)
+        seconds = time.perf_counter() - started
+    if len(created) != pods:
+        raise RuntimeError(f"scale-up created {len(created)} Pods, not {pods}")
+    return seconds
+
+
+async def scale_up_lines(pods: int, concurrency: int) -> list[Line]:
+    """S-C4: ``pods`` fastlet Pods at 5 ms a create, without a rate limit and at 100 QPS."""
+    lines: list[Line] = []
+    for qps in (None, POOL_QPS):
+        limit = "" if qps is None else f", QPS {qps:g}"
+        seed = await _scale_up_seconds(pods, 1, qps)
+        shoal = await _scale_up_seconds(pods, concurrency, qps)
+        waves = math.ceil(pods / concurrency) * POD_CREATE
+        ideal = (waves if qps is None else max(pods / qps, POD_CREATE)) * 1000
+        goal = None if qps is None else ideal + SCALE_UP_EPSILON * 1000  # S-C4: max(D/QPS, w) + ε
+        lines += [
+            Line(
+                "pool scale-up",
+                f"shoal K={concurrency}, D={pods}{limit}",
+                shoal * 1000,
+                "ms",
+                ideal,
+                goal,
+                {"before/shoal": seed / shoal},
+            ),
+            Line(
+                "pool scale-up",
+                f"seed sequential, D={pods}{limit}",
+                seed * 1000,
+                "ms",
+                max(pods * POD_CREATE, pods / qps if qps else 0.0) * 1000,
+            ),
+        ]
+    return lines
+
+
 # -- the scenario -----------------------------------------------------------------------------------
 
 HEADER = ("part", "variant", "value", "ideal", "x ideal", "goal", "met")
@@ -228,6 +287,7 @@ def run(options: BenchOptions) -> int:
     # timers that uvloop may fire a fraction of a millisecond early (see docs/benchmarks.md).
     lines += asyncio.run(create_lines(10 if quick else 100, 10 if not quick else 5))
     lines += _run_loop(heartbeat_lines(20 if quick else 1000, 100, sequential=True))
+    lines += asyncio.run(scale_up_lines(10 if quick else 100, 16))
     rows = [line.cells() for line in lines]
     _print(rows)
     report = {
