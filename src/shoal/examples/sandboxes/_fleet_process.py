@@ -7,6 +7,9 @@ fastlets measures instead of the controller. :class:`FastletFleetProcess` runs t
 spawned process on 127.0.0.1 with port 0, and the child reports its bound URL over a pipe once it
 listens (the ready handshake).
 
+The child runs on a ``select(2)`` loop (microsecond timers, so the injected latency is the one
+measured), which limits it to about 1,000 open connections: size the client's pools below that.
+
 ``async with`` owns the child: leaving the block asks it to stop, waits for it, and kills it only if it
 does not exit in time. The child also stops on its own when the pipe closes, so a parent that dies does
 not leave a server behind. The fleet's books stay in the child; :meth:`set_reachable` and :meth:`books`
