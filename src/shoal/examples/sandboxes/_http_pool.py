@@ -52,12 +52,17 @@ class _Connection(asyncio.Protocol):
         self.transport = None
         self.reusable = False
         waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
+        if waiter is None or waiter.done():
+            return
+        try:
             parsed = self._parse(eof=True)
-            if parsed is not None:
-                waiter.set_result(parsed)
-            else:
-                waiter.set_exception(ConnectionResetError("the connection closed before the response ended"))
+        except ResponseError as error:
+            waiter.set_exception(error)
+            return
+        if parsed is not None:
+            waiter.set_result(parsed)
+        else:
+            waiter.set_exception(ConnectionResetError("the connection closed before the response ended"))
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data

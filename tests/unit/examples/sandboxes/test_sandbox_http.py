@@ -156,6 +156,9 @@ async def test_the_pool_reads_chunked_and_close_delimited_responses(
     )
     delimited = await raw_server(lambda _: b'HTTP/1.0 200 OK\r\n\r\n{"b": 2}')
     garbage = await raw_server(lambda _: b"SMTP ready\r\n\r\n")
+    truncated = await raw_server(
+        lambda _: b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n{}"
+    )
     pool = Http1Pool(2)
     try:
         assert await pool.request("GET", f"{chunked}/x", seconds=5) == (200, b'{"a":1}')
@@ -163,5 +166,7 @@ async def test_the_pool_reads_chunked_and_close_delimited_responses(
         assert await pool.request("GET", f"{delimited}/y", seconds=5) == (200, b'{"b": 2}')
         with pytest.raises(ValueError, match="not an HTTP"):
             await pool.request("GET", f"{garbage}/z", seconds=5)
+        with pytest.raises(ConnectionResetError):
+            await pool.request("GET", f"{truncated}/t", seconds=5)
     finally:
         pool.close()
