@@ -117,7 +117,9 @@ class SimClient:
                 raise
         finally:
             self._sim.accounting.record(self.user_agent, verb, label, time.perf_counter() - start)
-        store.release(loop.time())
+        # The loop may wake a sleep a little early (uvloop rounds timers down): the reply leaving
+        # means the deadline has passed, so release up to it, never less.
+        store.release(max(loop.time(), deadline))
         return result
 
     def _release_later(self, deadline: float) -> None:
@@ -126,7 +128,7 @@ class SimClient:
         if not store.held or schedule is None:
             return
         loop = asyncio.get_running_loop()
-        schedule(max(0.0, deadline - loop.time()), lambda: store.release(loop.time()))
+        schedule(max(0.0, deadline - loop.time()), lambda: store.release(max(loop.time(), deadline)))
 
     # -- reads -----------------------------------------------------------------------------------
 

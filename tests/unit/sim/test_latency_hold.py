@@ -119,3 +119,23 @@ async def test_a_held_change_does_not_hold_back_another_resource() -> None:
         assert not configmaps.pending
         await create
         assert recorded([configmaps]) == [("ADDED", "ConfigMap", "a")]
+
+
+def test_a_reply_releases_its_change_even_when_the_loop_wakes_early() -> None:
+    """uvloop rounds timers down, so a sleep until the deadline may return just before it: the reply
+    must still release the change to watchers (else it waits for some later write)."""
+    uvloop = pytest.importorskip("uvloop")
+    profile = LatencyProfile("odd-create", (LatencyRule("create", "*", 0.0053),))
+
+    async def main() -> list[int]:
+        unreleased = []
+        async with Simulator(profile=profile) as sim:
+            client = sim.client()
+            for i in range(40):
+                await client.create(CONFIGMAPS, configmap(f"c{i}"))
+                if sim.store.watched_revision != sim.store.revision:
+                    unreleased.append(i)
+        return unreleased
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(main()) == []
