@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from ._harness import Row as Row, Variant as Variant, VariantContext as VariantContext, run_bench as run_bench
+from ._harness import (
+    Row as Row,
+    Variant as Variant,
+    VariantContext as VariantContext,
+    VariantRun as VariantRun,
+    precise_event_loop as precise_event_loop,
+    reduce_timer_slack as reduce_timer_slack,
+    run_bench as run_bench,
+)
 from ._measure import Measurement as Measurement
 from ._report import Report as Report, RowResult as RowResult
 
@@ -92,14 +100,17 @@ def run_cli(args: argparse.Namespace) -> int:
 
 
 __all__ = [
-    "SCENARIOS",
     "BenchOptions",
     "Measurement",
     "Report",
     "Row",
     "RowResult",
+    "SCENARIOS",
     "Variant",
     "VariantContext",
+    "VariantRun",
+    "precise_event_loop",
+    "reduce_timer_slack",
     "run_bench",
     "run_cli",
     "run_scenario",

@@ -27,8 +27,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from shoal.api import CRDS
-from shoal.bench import BenchOptions
-from shoal.bench._harness import Row, Variant, VariantContext, VariantRun, run_bench
+from shoal.bench import BenchOptions, Row, Variant, VariantContext, VariantRun, run_bench
 from shoal.controller import Manager, ManagerOptions
 from shoal.sim import LatencyProfile, LatencyRule
 

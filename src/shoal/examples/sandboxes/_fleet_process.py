@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
 
-from shoal.bench._harness import precise_event_loop, reduce_timer_slack
+from shoal.bench import precise_event_loop, reduce_timer_slack
 
 from ._fastlets import FastletFleet, FastletLatency
 from ._model import FastletSpec
