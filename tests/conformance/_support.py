@@ -7,7 +7,7 @@ simulator (in-process and HTTP) and, in principle, against a real apiserver.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -27,19 +27,6 @@ T = TypeVar("T")
 
 HOLD = "conformance.shoal.dev/hold"
 """A finalizer no controller owns: it keeps an object alive until the test removes it."""
-
-
-async def eventually(predicate: Callable[[], Awaitable[T]], within: float = 5.0) -> T:
-    """Poll ``predicate`` until it returns something truthy and return that; fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        if loop.time() >= deadline:
-            raise AssertionError(f"condition not met within {within}s; last value: {value!r}")
-        await asyncio.sleep(0.01)
 
 
 async def is_gone(client: Client, resource: GVR, name: str, namespace: str | None = None) -> bool:

@@ -6,8 +6,9 @@ import pytest
 
 from shoal.api import GVR, AlreadyExistsError, MethodNotAllowedError, NotFoundError
 from shoal.client import Client
+from shoal.testing import eventually
 
-from ._support import CRDS, GROUP, HOLD, custom, eventually, is_gone, names, register_crd
+from ._support import CRDS, GROUP, HOLD, custom, is_gone, names, register_crd
 
 
 async def test_crd_is_established(client: Client) -> None:

@@ -14,6 +14,7 @@ from shoal.api import (
     NotFoundError,
 )
 from shoal.client import Client
+from shoal.testing import eventually
 
 from ._support import (
     CONFIGMAPS,
@@ -24,7 +25,6 @@ from ._support import (
     configmap,
     custom,
     deployment,
-    eventually,
     is_gone,
     names,
     register_crd,

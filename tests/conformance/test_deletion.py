@@ -6,6 +6,7 @@ import pytest
 
 from shoal.api import ConflictError, InvalidError, NotFoundError, PatchType, Preconditions
 from shoal.client import Client
+from shoal.testing import eventually
 
 from ._support import (
     CONFIGMAPS,
@@ -13,7 +14,6 @@ from ._support import (
     PODS,
     configmap,
     events_before_marker,
-    eventually,
     is_gone,
     names,
     pod,

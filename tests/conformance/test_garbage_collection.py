@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shoal.api import Object
 from shoal.client import Client
+from shoal.testing import eventually
 
 from ._support import (
     CONFIGMAPS,
@@ -13,7 +14,6 @@ from ._support import (
     SECRETS,
     configmap,
     custom,
-    eventually,
     is_gone,
     names,
     owner_reference,

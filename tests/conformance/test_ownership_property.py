@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from shoal.api import PropagationPolicy
 from shoal.client import Client
+from shoal.testing import eventually
 
-from ._support import CONFIGMAPS, configmap, eventually, names, owner_reference
+from ._support import CONFIGMAPS, configmap, names, owner_reference
 from .conftest import SimulatedClient
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from shoal.controller import (
 )
 from shoal.sim import Fault, Simulator
 from shoal.sim._serve import serve
+from shoal.testing import eventually
 from shoal.workqueue import ItemExponentialFailureRateLimiter
 
 CMS = GroupVersionResource("", "v1", "configmaps")
@@ -58,17 +59,6 @@ def manager_for(client: HttpClient) -> Manager:
             graceful_shutdown_timeout=5.0,
         ),
     )
-
-
-async def eventually(condition: Callable[[], object], limit: float = 15.0) -> None:
-    async with asyncio.timeout(limit):
-        while True:
-            result = condition()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            await asyncio.sleep(0.01)
 
 
 def configmap(name: str, **data: str) -> dict[str, Any]:

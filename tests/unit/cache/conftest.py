@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -33,15 +33,3 @@ async def cache(client: Client) -> AsyncIterator[Cache]:
         task = tg.create_task(cache.run())
         yield cache
         task.cancel()
-
-
-async def eventually(condition: Callable[[], object], limit: float = 10.0) -> None:
-    """Poll ``condition`` (sync or async) until it is true; fail after ``limit`` seconds."""
-    async with asyncio.timeout(limit):
-        while True:
-            result = condition()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            await asyncio.sleep(0.005)

@@ -10,8 +10,7 @@ import pytest
 from shoal.api import BadRequestError, GroupVersionResource, NotFoundError
 from shoal.cache import INDEX_OWNER_UID, Cache, CacheNotRunningError, label_index
 from shoal.client import Client
-
-from .conftest import eventually
+from shoal.testing import eventually
 
 CMS = GroupVersionResource("", "v1", "configmaps")
 SECRETS = GroupVersionResource("", "v1", "secrets")

@@ -10,8 +10,9 @@ from shoal.api import GroupVersionResource, NotFoundError
 from shoal.cache import Cache, CacheOptions
 from shoal.client import Client
 from shoal.sim import Fault, Simulator
+from shoal.testing import eventually
 
-from .conftest import FAST, eventually
+from .conftest import FAST
 
 CMS = GroupVersionResource("", "v1", "configmaps")
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -55,18 +54,6 @@ def client(sim: Simulator) -> Client:
 @pytest.fixture
 def manager(client: Client) -> Manager:
     return Manager(client, options=options())
-
-
-async def eventually(condition: Callable[[], object], limit: float = 10.0) -> None:
-    """Poll ``condition`` (sync or async) until it is true; fail after ``limit`` seconds."""
-    async with asyncio.timeout(limit):
-        while True:
-            result = condition()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            await asyncio.sleep(0.005)
 
 
 def sample(registry: CollectorRegistry | None, metric: str, **labels: str) -> float:

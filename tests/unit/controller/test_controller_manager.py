@@ -18,8 +18,9 @@ from shoal.controller import (
     Result,
 )
 from shoal.controller._leader import LEASES
+from shoal.testing import eventually
 
-from .conftest import CMS, configmap, eventually, options
+from .conftest import CMS, configmap, options
 
 
 def free_port() -> int:

@@ -11,9 +11,10 @@ import pytest
 from shoal.client import Client
 from shoal.controller import Controller, ControllerOptions, Manager, ReconcileContext, Request, Result
 from shoal.fanout import Memo
+from shoal.testing import eventually
 from shoal.workqueue import Priority
 
-from .conftest import CMS, configmap, eventually
+from .conftest import CMS, configmap
 
 
 class RequeueTwice:

@@ -20,9 +20,10 @@ from shoal.controller import (
     request_for_object,
 )
 from shoal.controller._leader import LEASES
+from shoal.testing import eventually
 from shoal.workqueue import Priority, WorkQueue
 
-from .conftest import CMS, configmap, eventually, options
+from .conftest import CMS, configmap, options
 
 
 def obj(name: str, rv: str) -> dict[str, Any]:

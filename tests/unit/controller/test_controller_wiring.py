@@ -19,8 +19,9 @@ from shoal.controller import (
     Request,
     Result,
 )
+from shoal.testing import eventually
 
-from .conftest import CMS, EVENTS, SECRETS, configmap, eventually
+from .conftest import CMS, EVENTS, SECRETS, configmap
 
 
 class Counting:

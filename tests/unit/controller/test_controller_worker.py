@@ -16,9 +16,10 @@ from shoal.controller import (
     Result,
     TerminalError,
 )
+from shoal.testing import eventually
 from shoal.workqueue import ItemExponentialFailureRateLimiter
 
-from .conftest import CMS, configmap, eventually, sample
+from .conftest import CMS, configmap, sample
 
 
 class Flaky:
