@@ -236,14 +236,38 @@ def run_bench(scenario: str, description: str, rows: Sequence[Row], options: Ben
 
 
 def precise_event_loop() -> asyncio.AbstractEventLoop:
-    """asyncio's selector loop over ``select(2)``, whose timeout has microsecond resolution.
+    """asyncio's selector loop, waking for its timers within a few microseconds of their deadline.
 
     The default loop waits in ``epoll_wait``, whose timeout is whole milliseconds (rounded up), so an
     injected 0.5 ms latency would cost about 1.1 ms and the latency model would not be the one measured.
-    (uvloop's timers are milliseconds too, rounded down: 0.5 ms would cost nothing.) The in-process
-    benchmarks open few file descriptors, well under ``select``'s limit.
+    (uvloop's timers are milliseconds too, rounded down: 0.5 ms would cost nothing.) This loop waits in
+    ``select(2)``, whose timeout has microsecond resolution, and polls through the last
+    :data:`SPIN_SECONDS` of each timed wait, because a virtual machine's wake-up from a timed wait
+    arrives 50 to 150 µs late and a benchmark would count that lateness as the code's overhead. The
+    in-process benchmarks open few file descriptors, well under ``select``'s limit.
     """
-    return asyncio.SelectorEventLoop(selectors.SelectSelector())
+    return asyncio.SelectorEventLoop(_PreciseSelector())
+
+
+SPIN_SECONDS = 0.0003
+"""How much of each timed wait :func:`precise_event_loop` polls instead of sleeping."""
+
+
+class _PreciseSelector(selectors.SelectSelector):
+    """``select(2)`` that sleeps until :data:`SPIN_SECONDS` before the deadline, then polls to it."""
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if timeout is None or timeout <= 0:
+            return super().select(timeout)
+        deadline = time.monotonic() + timeout
+        if timeout > SPIN_SECONDS:
+            ready = super().select(timeout - SPIN_SECONDS)
+            if ready:
+                return ready
+        while True:
+            ready = super().select(0)
+            if ready or time.monotonic() >= deadline:
+                return ready
 
 
 def reduce_timer_slack() -> None:

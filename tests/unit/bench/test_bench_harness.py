@@ -11,7 +11,7 @@ import pytest
 
 from shoal.api import GroupVersionResource
 from shoal.bench import BenchOptions, Report, Row, Variant, VariantContext, run_bench
-from shoal.bench._harness import run_rows
+from shoal.bench._harness import precise_event_loop, run_rows
 
 CMS = GroupVersionResource("", "v1", "configmaps")
 
@@ -138,3 +138,27 @@ def test_run_bench_writes_json_markdown_png_and_profile(tmp_path: Path) -> None:
     assert "| T-1 test row | shoal |" in markdown
     assert "T-2 runs time-scaled x0.01" in markdown
     assert (tmp_path / "harness-test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_precise_loop_never_wakes_a_timer_early_and_still_sees_io() -> None:
+    """The spinning tail must not return before the deadline, nor hide a descriptor that became ready."""
+    import socket
+
+    loop = precise_event_loop()
+    try:
+
+        async def main() -> None:
+            started = loop.time()
+            await asyncio.sleep(0.001)
+            assert loop.time() - started >= 0.001
+            left, right = socket.socketpair()
+            with left, right:
+                got: asyncio.Future[bytes] = loop.create_future()
+                loop.add_reader(left, lambda: got.set_result(left.recv(1)))
+                loop.call_later(0.0001, right.send, b"x")
+                assert await asyncio.wait_for(got, 1.0) == b"x"
+                loop.remove_reader(left)
+
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
