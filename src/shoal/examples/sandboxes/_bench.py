@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from shoal.bench import precise_event_loop, reduce_timer_slack
 from shoal.client import Client, ThrottledClient, TokenBucket
 from shoal.sim import LatencyProfile, LatencyRule, Simulator
 
@@ -283,9 +284,11 @@ def run(options: BenchOptions) -> int:
     sizes = (50, 200) if quick else (1000, 10000)
     started = time.perf_counter()
     lines = allocate_lines(sizes, 200 if quick else 5000)
-    # The create part runs on asyncio's own loop: the simulator's held watch events are released by
-    # timers that uvloop may fire a fraction of a millisecond early (see docs/benchmarks.md).
-    lines += asyncio.run(create_lines(10 if quick else 100, 10 if not quick else 5))
+    # The create part runs on the harness's precise loop: the simulator's 5 ms writes and the held watch
+    # events they release are timers, which uvloop may fire early and epoll rounds up to a millisecond.
+    reduce_timer_slack()
+    with asyncio.Runner(loop_factory=precise_event_loop) as runner:
+        lines += runner.run(create_lines(10 if quick else 100, 10 if not quick else 5))
     lines += _run_loop(heartbeat_lines(20 if quick else 1000, 100, sequential=True))
     lines += asyncio.run(scale_up_lines(10 if quick else 100, 16))
     rows = [line.cells() for line in lines]
