@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from shoal.api import CRDS, GVR, AlreadyExistsError
 from shoal.client import Client
-from shoal.controller import Controller, ControllerOptions, Manager
+from shoal.controller import Manager
 from shoal.examples import appsets, backups, gangs, sandboxes, workspaces
 
 NAMESPACES = GVR("", "v1", "namespaces")
@@ -160,10 +160,8 @@ class SandboxWorkload(Workload):
             registry.register(spec)
         fastlets = await stack.enter_async_context(sandboxes.FastletClient())
         waiters = sandboxes.SandboxWaiters()
-        options = ControllerOptions(max_concurrent_reconciles=8, need_leader_election=False)
-        Controller.build(manager).for_(sandboxes.SANDBOXES, kind="Sandbox").named("sandbox").with_options(
-            options
-        ).complete(sandboxes.SandboxReconciler(registry, fastlets, waiters))
+        reconciler = sandboxes.SandboxReconciler(registry, fastlets, waiters)
+        sandboxes.sandbox_controller(manager, reconciler, max_concurrent_reconciles=8)
         server = sandboxes.FastPathServer(registry, fastlets, client, waiters=waiters, write_backoff=(0.1,))
         self.server = await stack.enter_async_context(server)
 

@@ -142,13 +142,14 @@ class SandboxReconciler:
 def sandbox_controller(
     manager: Manager, reconciler: SandboxReconciler, *, max_concurrent_reconciles: int = 16
 ) -> Controller:
-    """Register the Sandbox controller with ``manager``: Sandboxes, filtered by :data:`STRONG_PATH_EVENTS`."""
+    """Register the ``sandbox`` controller with ``manager``: Sandboxes, filtered by :data:`STRONG_PATH_EVENTS`."""
     options = ControllerOptions(
         max_concurrent_reconciles=max_concurrent_reconciles, need_leader_election=False
     )
     return (
         Controller.build(manager)
         .for_(SANDBOXES, kind="Sandbox", predicates=[STRONG_PATH_EVENTS])
+        .named("sandbox")
         .with_options(options)
         .complete(reconciler)
     )
