@@ -16,7 +16,12 @@ from ._indexer import (
     namespace_index as namespace_index,
     owner_uid_index as owner_uid_index,
 )
-from ._informer import EventHandler as EventHandler, Informer as Informer, InformerOptions as InformerOptions
+from ._informer import (
+    BatchEventHandler as BatchEventHandler,
+    EventHandler as EventHandler,
+    Informer as Informer,
+    InformerOptions as InformerOptions,
+)
 from ._reader import CachedReader as CachedReader, CacheNotRunningError as CacheNotRunningError
 from ._reflector import (
     PagedReflectorStore as PagedReflectorStore,
@@ -35,6 +40,7 @@ __all__ = [
     "DEBUG_ENV",
     "INDEX_NAMESPACE",
     "INDEX_OWNER_UID",
+    "BatchEventHandler",
     "Cache",
     "CacheMutationError",
     "CacheNotRunningError",

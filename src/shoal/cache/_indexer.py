@@ -5,6 +5,10 @@ reconcile; scanning every object for that is what makes large caches slow. An in
 object to the values it is filed under; the store keeps ``value -> keys`` per index, so a lookup costs
 the size of the answer. Built-in index functions: :func:`namespace_index`, :func:`owner_uid_index`,
 :func:`label_index`; any ``Callable[[Object], Iterable[str]]`` works as a custom one.
+
+An index is built on its first lookup and kept up to date on every change from then on. Every
+informer has the namespace and owner indices, but many controllers never ask either: filing 10,000
+objects in both on arrival was a fifth of the time it took to store a start-up list.
 """
 
 from __future__ import annotations
@@ -49,29 +53,28 @@ def label_index(label: str) -> IndexFunc:
 class Indexer:
     """Snapshots by :class:`ObjectKey`, plus ``index name -> value -> keys``.
 
-    Index functions run on the shared dict when an object is stored; their values are remembered per
-    object so an update or delete removes exactly the entries it added.
+    Index functions run on the shared dict: for every stored object when their index is first looked
+    up, then on each object stored after that. Their values are remembered per object so an update or
+    delete removes exactly the entries it added.
     """
 
-    __slots__ = ("_funcs", "_indices", "_items", "_values")
+    __slots__ = ("_built", "_funcs", "_indices", "_items", "_values")
 
     def __init__(self) -> None:
         self._items: dict[ObjectKey, Snapshot] = {}
         self._funcs: dict[str, IndexFunc] = {}
+        # Only indices that were looked up are built and kept up to date; the others are built on demand.
+        self._built: dict[str, IndexFunc] = {}
         self._indices: dict[str, dict[str, set[ObjectKey]]] = {}
         self._values: dict[str, dict[ObjectKey, tuple[str, ...]]] = {}
         self.add_index(INDEX_NAMESPACE, namespace_index)
         self.add_index(INDEX_OWNER_UID, owner_uid_index)
 
     def add_index(self, name: str, func: IndexFunc) -> None:
-        """Add an index and file every stored object in it. Re-adding a name raises ``ValueError``."""
+        """Add an index (filed on its first lookup). Re-adding a name raises ``ValueError``."""
         if name in self._funcs:
             raise ValueError(f"index {name!r} already exists")
         self._funcs[name] = func
-        self._indices[name] = {}
-        self._values[name] = {}
-        for key, snap in self._items.items():
-            self._file(name, func, key, snap.obj)
 
     def has_index(self, name: str) -> bool:
         return name in self._funcs
@@ -91,26 +94,26 @@ class Indexer:
     def put(self, snap: Snapshot) -> Snapshot | None:
         """Store ``snap`` under its key; return the snapshot it replaces, if any."""
         key = snap.key
-        old = self._items.get(key)
-        if old is not None:
-            self._unfile(key)
-        self._items[key] = snap
-        for name, func in self._funcs.items():
-            self._file(name, func, key, snap.obj)
+        items = self._items
+        old = items.get(key)
+        items[key] = snap
+        if self._built:
+            if old is not None:
+                self._unfile(key)
+            for name, func in self._built.items():
+                self._file(name, func, key, snap.obj)
         return old
 
     def pop(self, key: ObjectKey) -> Snapshot | None:
         """Remove and return the snapshot under ``key``."""
         old = self._items.pop(key, None)
-        if old is not None:
+        if old is not None and self._built:
             self._unfile(key)
         return old
 
     def by_index(self, name: str, value: str) -> list[Snapshot]:
         """Every snapshot filed under ``value`` in index ``name``. An unknown index raises ``KeyError``."""
-        if name not in self._indices:
-            raise KeyError(f"no index named {name!r}")
-        keys = self._indices[name].get(value)
+        keys = self._index(name).get(value)
         if not keys:
             return []
         items = self._items
@@ -118,7 +121,24 @@ class Indexer:
 
     def index_values(self, name: str) -> list[str]:
         """The values index ``name`` currently has entries for."""
-        return list(self._indices[name])
+        return list(self._index(name))
+
+    def _index(self, name: str) -> dict[str, set[ObjectKey]]:
+        index = self._indices.get(name)
+        if index is not None:
+            return index
+        func = self._funcs.get(name)
+        if func is None:
+            raise KeyError(f"no index named {name!r}")
+        self._indices[name], self._values[name] = {}, {}
+        try:
+            for key, snap in self._items.items():
+                self._file(name, func, key, snap.obj)
+        except BaseException:
+            del self._indices[name], self._values[name]
+            raise
+        self._built[name] = func
+        return self._indices[name]
 
     def _file(self, name: str, func: IndexFunc, key: ObjectKey, obj: Object) -> None:
         found = func(obj)

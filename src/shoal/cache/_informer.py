@@ -7,6 +7,8 @@ contain and marks the informer synced. A relist thus becomes the difference agai
 updates for changed resourceVersions, deletes for objects that vanished), so handlers see each change
 once however the stream broke. Handlers run inline and must be quick and
 synchronous (enqueueing a request is); they receive the shared cached dicts and must not mutate them.
+A handler with ``on_add_all`` (:class:`BatchEventHandler`) gets each run of a page's new objects in one
+call: a controller then fills its queue with one call per page instead of one per object.
 
 Events from the first list carry ``is_in_initial_list=True`` and a resync replays every object as an
 update whose old and new objects are the same, so controllers can give both a low priority.
@@ -17,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from shoal.api import GroupVersionKind, GroupVersionResource, Object, ObjectKey, WatchEvent, split_api_version
 from shoal.client import Client
@@ -39,6 +41,18 @@ class EventHandler(Protocol):
     def on_update(self, old: Object, new: Object) -> None: ...
 
     def on_delete(self, obj: Object) -> None: ...
+
+
+@runtime_checkable
+class BatchEventHandler(EventHandler, Protocol):
+    """An :class:`EventHandler` that also takes several adds in one call (a list page's new objects)."""
+
+    def on_add_all(self, objs: Sequence[Object], is_in_initial_list: bool) -> None:
+        """The same as ``on_add`` for each object, in order; one object's failure must not stop the rest."""
+        ...
+
+
+AddAll = Callable[[Sequence[Object], bool], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +101,7 @@ class Informer:
             options=self.options.reflector,
         )
         self._handlers: list[EventHandler] = []
+        self._add_alls: list[AddAll] = []
         self._synced = asyncio.Event()
         self._listed: set[ObjectKey] = set()
 
@@ -104,9 +119,10 @@ class Informer:
     def add_handler(self, handler: EventHandler) -> None:
         """Register a handler. Added after the first list, it is first told of every cached object."""
         self._handlers.append(handler)
+        add_all = self._add_all_of(handler)
+        self._add_alls.append(add_all)
         if self.has_synced:
-            for snap in self.indexer:
-                self._call(handler.on_add, snap.obj, True)
+            self._call(add_all, [snap.obj for snap in self.indexer], True)
 
     def add_index(self, name: str, func: IndexFunc) -> None:
         """Add a custom index (see :class:`Indexer`)."""
@@ -147,10 +163,7 @@ class Informer:
         the work queue fills while later pages are still on the wire."""
         if self.kind is None and items:
             self._learn_kind(items[0], from_list=False)
-        initial = not self.has_synced
-        listed, store = self._listed, self._store
-        for obj in items:
-            listed.add(store(obj, initial))
+        self._store(items, not self.has_synced, self._listed)
 
     def end_list(self, list_object: Object) -> None:
         """The list is complete: drop (and report deleted) what it did not contain; the informer has
@@ -175,26 +188,50 @@ class Informer:
                 self._check(gone)
                 self._notify_delete(obj)
             return
-        self._store(obj, False)
+        self._store([obj], False)
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _store(self, obj: Object, initial: bool) -> ObjectKey:
-        snap = Snapshot(obj)
-        key = snap.key
-        old = self.indexer.get(key)
-        if old is not None:
+    def _store(self, items: list[Object], initial: bool, listed: set[ObjectKey] | None = None) -> None:
+        """Store ``items`` (noting their keys in ``listed``) and tell handlers, in order, of each new or
+        changed one; runs of new objects go to handlers in one call."""
+        checked, indexer = self.debug, self.indexer
+        added: list[Object] = []
+        for obj in items:
+            snap = Snapshot(obj, checked=checked)
+            key = snap.key
+            if listed is not None:
+                listed.add(key)
+            old = indexer.get(key)
+            if old is None:
+                indexer.put(snap)
+                added.append(obj)
+                continue
             self._check(old)
             if old.resource_version == snap.resource_version:
-                return key
-        self.indexer.put(snap)
-        if old is None:
-            for handler in self._handlers:
-                self._call(handler.on_add, obj, initial)
-        else:
+                continue
+            if added:
+                self._notify_adds(added, initial)
+                added = []
+            indexer.put(snap)
             for handler in self._handlers:
                 self._call(handler.on_update, old.obj, obj)
-        return key
+        if added:
+            self._notify_adds(added, initial)
+
+    def _notify_adds(self, objs: list[Object], initial: bool) -> None:
+        for add_all in self._add_alls:
+            self._call(add_all, objs, initial)
+
+    def _add_all_of(self, handler: EventHandler) -> AddAll:
+        if isinstance(handler, BatchEventHandler):
+            return handler.on_add_all
+
+        def add_each(objs: Sequence[Object], initial: bool) -> None:
+            for obj in objs:
+                self._call(handler.on_add, obj, initial)
+
+        return add_each
 
     def _notify_delete(self, obj: Object) -> None:
         for handler in self._handlers:

@@ -146,6 +146,7 @@ class Reflector:
                 token = str(meta.get("continue") or "")
                 if token:
                     following = asyncio.ensure_future(self._page(limit, token))
+                    await asyncio.sleep(0)  # let it send the request before this page is stored
                 if paged is not None:
                     paged.add_page(page.get("items") or [])
                 else:

@@ -11,7 +11,7 @@ while aging in the queue still guarantees the backlog is served.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from shoal.api import GroupVersionKind, Object, ObjectKey, split_api_version
@@ -71,10 +71,11 @@ class OwnerMapper:
 
 
 class EventRouter:
-    """An informer :class:`~shoal.cache.EventHandler` that filters, maps and enqueues.
+    """An informer :class:`~shoal.cache.BatchEventHandler` that filters, maps and enqueues.
 
     A mapper or predicate that raises is logged and the event dropped; the informer and the other
-    controllers carry on.
+    controllers carry on. A list page's new objects come in one :meth:`on_add_all` and go into the
+    queue in one :meth:`~shoal.workqueue.WorkQueue.add_all`.
     """
 
     __slots__ = ("mapper", "predicates", "queue")
@@ -89,6 +90,20 @@ class EventRouter:
     def on_add(self, obj: Object, is_in_initial_list: bool) -> None:
         if not self.predicates or all(p.create(obj) for p in self.predicates):
             self._enqueue(self.mapper(obj), Priority.LOW if is_in_initial_list else Priority.HIGH)
+
+    def on_add_all(self, objs: Sequence[Object], is_in_initial_list: bool) -> None:
+        priority = Priority.LOW if is_in_initial_list else Priority.HIGH
+        if self.mapper is request_for_object and not self.predicates:
+            self.queue.add_all([Request.of(obj) for obj in objs], priority)
+            return
+        requests: list[Request] = []
+        for obj in objs:
+            try:
+                if all(p.create(obj) for p in self.predicates):
+                    requests.extend(self.mapper(obj))
+            except Exception:
+                log.exception("event handler failed on %s; event dropped", Request.of(obj))
+        self.queue.add_all(requests, priority)
 
     def on_update(self, old: Object, new: Object) -> None:
         if not all(p.update(old, new) for p in self.predicates):

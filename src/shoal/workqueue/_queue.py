@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -130,6 +130,32 @@ class WorkQueue(Generic[T]):
         """Queue ``item`` now. A queued item keeps one entry and takes the higher priority."""
         if self._shutting_down:
             return
+        if self._add(item, priority, self.clock.now()):
+            self._wake_one()
+
+    def add_all(self, items: Iterable[T], priority: int = Priority.HIGH) -> None:
+        """:meth:`add` each of ``items`` in order, reading the clock once (an informer's list page)."""
+        if self._shutting_down:
+            return
+        now = self.clock.now()
+        fresh = 0
+        waiting, ready, processing = self._waiting, self._ready, self._processing
+        push, metrics = ready.push, self._metrics
+        for item in items:
+            if item in waiting or item in ready or item in processing:
+                fresh += self._add(item, priority, now)
+                continue
+            self._adds += 1
+            if metrics is not None:
+                metrics.add(item, priority, now)
+            push(item, priority, now)
+            fresh += 1
+        while fresh and self._getters:
+            self._wake_one()
+            fresh -= 1
+
+    def _add(self, item: T, priority: int, now: float) -> bool:
+        """The add of one item at ``now``; True when it became ready (a getter should be woken)."""
         waited = self._waiting.remove(item)
         if waited is not None and waited > priority:
             priority = waited
@@ -137,20 +163,20 @@ class WorkQueue(Generic[T]):
         if ready is not None:
             if self._ready.raise_priority(item, priority) and self._metrics is not None:
                 self._metrics.reprioritize(ready, priority)
-            return
+            return False
         if item in self._processing:
             deferred = self._deferred.get(item)
             if deferred is None:
-                self._count_add(item, priority)
+                self._count_add(item, priority, now)
                 self._deferred[item] = priority
             elif priority > deferred:
                 self._deferred[item] = priority
                 if self._metrics is not None:
                     self._metrics.reprioritize(deferred, priority)
-            return
-        now = self.clock.now()
+            return False
         self._count_add(item, priority, now)
-        self._make_ready(item, priority, now)
+        self._ready.push(item, priority, now)
+        return True
 
     def add_after(self, item: T, delay: float, priority: int = Priority.HIGH) -> None:
         """Queue ``item`` after ``delay`` seconds (at once when ``delay <= 0``). Counted as a retry.
@@ -223,7 +249,8 @@ class WorkQueue(Generic[T]):
             self._metrics.done(item)
         priority = self._deferred.pop(item, None)
         if priority is not None:
-            self._make_ready(item, priority)
+            self._ready.push(item, priority, self.clock.now())
+            self._wake_one()
         elif not self._processing and self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
 
@@ -259,14 +286,10 @@ class WorkQueue(Generic[T]):
             retries=self._retries,
         )
 
-    def _count_add(self, item: T, priority: int, now: float | None = None) -> None:
+    def _count_add(self, item: T, priority: int, now: float) -> None:
         self._adds += 1
         if self._metrics is not None:
             self._metrics.add(item, priority, now)
-
-    def _make_ready(self, item: T, priority: int, now: float | None = None) -> None:
-        self._ready.push(item, priority, self.clock.now() if now is None else now)
-        self._wake_one()
 
     def _wake_one(self) -> None:
         getters = self._getters

@@ -23,8 +23,7 @@ it is served after a bounded number of picks: every item finishes.
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import bisect
 from collections import deque
 from collections.abc import Hashable
 from typing import Generic, TypeVar
@@ -33,28 +32,33 @@ T = TypeVar("T", bound=Hashable)
 
 
 class _Ready(Generic[T]):
-    __slots__ = ("item", "priority", "ready_at", "sequence")
+    __slots__ = ("item", "priority", "ready_at")
 
-    def __init__(self, item: T, priority: int, ready_at: float, sequence: int) -> None:
+    def __init__(self, item: T, priority: int, ready_at: float) -> None:
         self.item = item
         self.priority = priority
         self.ready_at = ready_at
-        self.sequence = sequence
 
 
 class ReadyItems(Generic[T]):
-    """Items ready for a worker, each with its priority; ``pop`` applies the aging rule above."""
+    """Items ready for a worker, each with its priority; ``pop`` applies the aging rule above.
+
+    One FIFO per priority level (a level is where an entry joined or was raised to; its copy in a
+    lower level is then stale), plus one FIFO of every entry in the order it became ready. Stale
+    copies are dropped when they reach the front, so every operation is O(1) amortised, plus a
+    binary search when a new priority level appears.
+    """
 
     def __init__(self, aging_threshold: float) -> None:
         if aging_threshold <= 0:
             raise ValueError("aging_threshold must be positive")
         self.aging_threshold = aging_threshold
         self._entries: dict[T, _Ready[T]] = {}
-        # (-priority, sequence, entry); stale when the entry left or its sequence changed.
-        self._by_priority: list[tuple[int, int, _Ready[T]]] = []
+        self._levels: dict[int, deque[_Ready[T]]] = {}
+        # The priorities of ``_levels``, negated and sorted: the highest priority first.
+        self._order: list[int] = []
         # Entries in the order they became ready (ready_at never decreases); stale when they left.
         self._by_age: deque[_Ready[T]] = deque()
-        self._sequence = itertools.count()
         self._overdue_turn = True
 
     def __len__(self) -> int:
@@ -70,9 +74,9 @@ class ReadyItems(Generic[T]):
 
     def push(self, item: T, priority: int, now: float) -> None:
         """Make a not-yet-ready ``item`` ready at ``now``."""
-        entry = _Ready(item, priority, now, next(self._sequence))
+        entry = _Ready(item, priority, now)
         self._entries[item] = entry
-        heapq.heappush(self._by_priority, (-priority, entry.sequence, entry))
+        self._level(priority).append(entry)
         self._by_age.append(entry)
 
     def raise_priority(self, item: T, priority: int) -> bool:
@@ -81,8 +85,7 @@ class ReadyItems(Generic[T]):
         if priority <= entry.priority:
             return False
         entry.priority = priority
-        entry.sequence = next(self._sequence)
-        heapq.heappush(self._by_priority, (-priority, entry.sequence, entry))
+        self._level(priority).append(entry)
         return True
 
     def pop(self, now: float) -> tuple[T, int]:
@@ -97,6 +100,13 @@ class ReadyItems(Generic[T]):
         del self._entries[entry.item]
         return entry.item, entry.priority
 
+    def _level(self, priority: int) -> deque[_Ready[T]]:
+        level = self._levels.get(priority)
+        if level is None:
+            level = self._levels[priority] = deque()
+            bisect.insort(self._order, -priority)
+        return level
+
     def _oldest(self) -> _Ready[T]:
         by_age, entries = self._by_age, self._entries
         while entries.get(by_age[0].item) is not by_age[0]:
@@ -104,8 +114,12 @@ class ReadyItems(Generic[T]):
         return by_age[0]
 
     def _highest(self) -> _Ready[T]:
-        heap, entries = self._by_priority, self._entries
+        entries, levels, order = self._entries, self._levels, self._order
         while True:
-            _, sequence, entry = heapq.heappop(heap)
-            if entry.sequence == sequence and entries.get(entry.item) is entry:
-                return entry
+            priority = -order[0]
+            level = levels[priority]
+            while level:
+                entry = level.popleft()
+                if entry.priority == priority and entries.get(entry.item) is entry:
+                    return entry
+            del levels[priority], order[0]

@@ -112,3 +112,50 @@ def test_snapshot_copies_are_private_and_mutation_is_detected() -> None:
     snap.obj["metadata"]["labels"]["app"] = "oops"
     with pytest.raises(CacheMutationError, match="pods ns/a was mutated"):
         snap.verify(PODS)
+
+
+def test_an_index_is_filed_on_its_first_lookup_then_kept_up_to_date() -> None:
+    seen: list[str] = []
+
+    def app(obj: dict[str, Any]) -> tuple[str, ...]:
+        seen.append(obj["metadata"]["name"])
+        value = (obj["metadata"].get("labels") or {}).get("app")
+        return () if value is None else (value,)
+
+    store = Indexer()
+    store.add_index("app", app)
+    store.put(Snapshot(pod("a", labels={"app": "web"})))
+    store.put(Snapshot(pod("b", labels={"app": "db"})))
+    assert seen == [], "no lookup yet, no index work"
+    assert names(store.by_index("app", "web")) == {"a"}
+    assert sorted(seen) == ["a", "b"]
+    store.put(Snapshot(pod("b", rv="2", labels={"app": "web"})))
+    assert seen[-1] == "b"
+    assert names(store.by_index("app", "web")) == {"a", "b"}
+    assert store.index_values("app") == ["web"]
+
+
+def test_an_index_function_that_fails_leaves_the_index_to_be_built_again() -> None:
+    failing = [True]
+
+    def app(obj: dict[str, Any]) -> tuple[str, ...]:
+        if failing[0]:
+            raise RuntimeError("index function bug")
+        return ((obj["metadata"].get("labels") or {}).get("app", ""),)
+
+    store = Indexer()
+    store.add_index("app", app)
+    store.put(Snapshot(pod("a", labels={"app": "web"})))
+    with pytest.raises(RuntimeError):
+        store.by_index("app", "web")
+    store.put(Snapshot(pod("b", labels={"app": "web"})))  # not filed in a half-built index
+    failing[0] = False
+    assert names(store.by_index("app", "web")) == {"a", "b"}
+
+
+def test_a_checked_snapshot_detects_mutation_before_any_copy() -> None:
+    snap = Snapshot(pod("a", labels={"app": "web"}), checked=True)
+    snap.obj["metadata"]["labels"]["app"] = "oops"
+    with pytest.raises(CacheMutationError):
+        snap.verify(PODS)
+    assert snap.copy()["metadata"]["labels"]["app"] == "web", "copies come from the bytes taken at store"

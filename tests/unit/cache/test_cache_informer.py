@@ -139,6 +139,33 @@ def test_pages_reach_handlers_before_the_list_ends() -> None:
     assert sorted(k.name for k in inf.indexer.list_keys()) == ["a", "c"]
 
 
+class BatchRecorder(Recorder):
+    def on_add_all(self, objs: list[dict[str, Any]], is_in_initial_list: bool) -> None:
+        self.calls.append(("add_all", ",".join(o["metadata"]["name"] for o in objs), is_in_initial_list))
+
+
+def test_batch_handlers_get_runs_of_adds_in_the_page_order() -> None:
+    inf = informer()
+    batch, single = BatchRecorder(), Recorder()
+    inf.add_handler(batch)
+    inf.add_handler(single)
+    inf.begin_list()
+    inf.add_page([cm("a", "1"), cm("b", "2")])
+    inf.add_page([cm("c", "3")])
+    inf.end_list(LIST)
+    assert batch.calls == [("add_all", "a,b", True), ("add_all", "c", True)]
+    assert single.calls == [("add", "a", True), ("add", "b", True), ("add", "c", True)]
+
+    batch.calls.clear()
+    inf.replace([cm("a", "1"), cm("d", "4"), cm("b", "5"), cm("e", "6"), cm("c", "3")], LIST)
+    assert batch.calls == [("add_all", "d", False), ("update", "b", ("2", "5")), ("add_all", "e", False)]
+
+    late = BatchRecorder()
+    inf.add_handler(late)
+    assert len(late.calls) == 1
+    assert sorted(late.calls[0][1].split(",")) == ["a", "b", "c", "d", "e"]
+
+
 def test_kind_comes_from_the_list_when_items_carry_none() -> None:
     inf = informer()
     bare = cm("a", "1")

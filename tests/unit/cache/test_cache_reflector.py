@@ -143,3 +143,37 @@ async def test_expired_continue_token_restarts_the_list_in_one_piece(sim: Simula
     assert (0, "") in wrapped.calls[2:], "the list restarted without pages"
     assert cache_state(cache) == await server_state(client)
     assert informer.reflector.lists == 1
+
+
+async def test_the_next_page_is_requested_before_the_current_one_is_stored(client: Client) -> None:
+    for i in range(10):
+        await client.create(CMS, configmap(f"seed-{i}", "default", "0"))
+    log: list[str] = []
+
+    class LogsRequests:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(client, name)
+
+        async def list(self, resource: GroupVersionResource, **options: Any) -> dict[str, Any]:
+            log.append("request page 2" if options.get("continue_") else "request page 1")
+            result: dict[str, Any] = await client.list(resource, **options)
+            return result
+
+    class LogsAdds:
+        def on_add(self, obj: dict[str, Any], is_in_initial_list: bool) -> None:
+            log.append("stored")
+
+        def on_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+            pass
+
+        def on_delete(self, obj: dict[str, Any]) -> None:
+            pass
+
+    cache = Cache(LogsRequests(), options=CacheOptions(reflector=FAST))  # type: ignore[arg-type]
+    informer = cache.informer(CMS)
+    informer.add_handler(LogsAdds())
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(cache.run())
+        await informer.wait_for_sync()
+        task.cancel()
+    assert log == ["request page 1", "request page 2", *["stored"] * 7, *["stored"] * 3]

@@ -11,6 +11,7 @@ from shoal.client import Client
 from shoal.controller import (
     Controller,
     EventRouter,
+    Funcs,
     LeaderElectionLostError,
     LeaderElectionOptions,
     Manager,
@@ -47,6 +48,28 @@ async def test_initial_list_and_resync_are_low_priority_real_changes_high() -> N
     assert sorted(got[3:]) == [
         (Request("ns", "listed"), Priority.LOW),
         (Request("ns", "resynced"), Priority.LOW),
+    ]
+
+
+async def test_a_page_of_adds_is_filtered_and_mapped_per_object_and_queued_once() -> None:
+    queue: WorkQueue[Request] = WorkQueue()
+
+    def mapper(o: dict[str, Any]) -> list[Request]:
+        if o["metadata"]["name"] == "broken":
+            raise ValueError("mapper bug")
+        return [Request("ns", "owner"), Request.of(o)]
+
+    skip_odd = Funcs(on_create=lambda o: int(o["metadata"]["resourceVersion"]) % 2 == 0)
+    router = EventRouter(queue, mapper, [skip_odd])
+    router.on_add_all([obj("a", "2"), obj("b", "3"), obj("broken", "4"), obj("c", "6")], True)
+    got = [await queue.get_with_priority() for _ in range(len(queue))]
+    assert got == [(Request("ns", n), Priority.LOW) for n in ("owner", "a", "c")]
+
+    plain = EventRouter(queue, request_for_object)
+    plain.on_add_all([obj("d", "7"), obj("e", "8")], False)
+    assert [await queue.get_with_priority() for _ in range(2)] == [
+        (Request("ns", "d"), Priority.HIGH),
+        (Request("ns", "e"), Priority.HIGH),
     ]
 
 

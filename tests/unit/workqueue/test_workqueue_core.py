@@ -57,6 +57,23 @@ async def test_waiting_getter_is_woken_by_add() -> None:
     assert got.result() == 7
 
 
+async def test_add_all_wakes_one_getter_per_new_item() -> None:
+    queue: WorkQueue[str] = WorkQueue()
+    async with asyncio.TaskGroup() as tg:
+        getters = [tg.create_task(queue.get()) for _ in range(3)]
+        await asyncio.sleep(0)
+        queue.add_all(["a", "b", "a"])
+        await asyncio.sleep(0)
+        assert sorted(g.result() for g in getters if g.done()) == ["a", "b"]
+        assert queue.statistics().adds == 2
+        queue.add_all(["a", "c"])  # "a" is being processed: deferred, and no getter is owed it
+        await asyncio.sleep(0)
+        assert [g.result() for g in getters if g.done()].count("c") == 1
+        assert len(queue) == 1
+    queue.done("a")
+    assert await queue.get() == "a"
+
+
 async def test_done_of_unknown_item_is_an_error() -> None:
     queue: WorkQueue[str] = WorkQueue()
     with pytest.raises(ValueError, match="not being processed"):

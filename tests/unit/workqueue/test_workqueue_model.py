@@ -1,4 +1,4 @@
-"""The queue against a model, under random interleavings of add, add_after, get, done and time.
+"""The queue against a model, under random interleavings of add, add_all, add_after, get, done and time.
 
 Invariant 1: an item handed to a worker is not handed out again before ``done``; an add during
 processing is deferred, never dropped. Invariant 2: every added item is eventually processed (the
@@ -57,6 +57,12 @@ class QueueModel(RuleBasedStateMachine):
     def add(self, item: str, priority: int) -> None:
         self.queue.add(item, priority)
         self._model_add(item, priority)
+
+    @rule(items=st.lists(ITEMS, max_size=4), priority=PRIORITIES)
+    def add_all(self, items: list[str], priority: int) -> None:
+        self.queue.add_all(items, priority)
+        for item in items:
+            self._model_add(item, priority)
 
     @rule(item=ITEMS, delay=st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.5, 4.0]), priority=PRIORITIES)
     def add_after(self, item: str, delay: float, priority: int) -> None:
