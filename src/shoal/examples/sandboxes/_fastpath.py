@@ -5,6 +5,12 @@ write the Sandbox object (annotated with its fastlet, status Running) in the bac
 backoff. The reply waits for exactly one network round trip, the fastlet's. Strong mode writes the
 object first and waits for the reconciler (:mod:`._reconciler`) to write its status.
 
+The background writes share the event loop with the requests. Clients in flight tend to move in step
+(each sends its next request as its reply arrives), so writes started as a burst of replies leaves
+would run exactly while the next burst of requests is being read, and each request would wait behind
+other sandboxes' bookkeeping. A background write therefore waits until no request has started or
+replied for :data:`WRITE_SETTLE` seconds, and never longer than :data:`WRITE_DELAY_LIMIT`.
+
 ``POST /api/v1/sandboxes?mode=fast|strong`` takes a Sandbox-shaped JSON body; errors are Kubernetes
 Status replies (422 naming the field, 409 for a sandbox that exists, 503 when no fastlet has room).
 Background writes belong to the server's task group: leaving ``async with`` waits for them.
@@ -38,6 +44,10 @@ log = logging.getLogger(__name__)
 
 WRITE_BACKOFF: tuple[float, ...] = (1.0, 2.0, 4.0)
 """The seed's sleeps between attempts at writing the Sandbox object after a fast-mode reply."""
+WRITE_SETTLE = 0.002
+"""How long the server must have been quiet (no request started or replied) before a background write."""
+WRITE_DELAY_LIMIT = 0.05
+"""The longest a background write waits for a quiet moment."""
 
 
 class FastPathServer:
@@ -64,6 +74,7 @@ class FastPathServer:
         self.url = ""
         self.failed_writes = 0
         self._writes: asyncio.TaskGroup | None = None
+        self._last_activity = 0.0
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> FastPathServer:
@@ -126,7 +137,18 @@ class FastPathServer:
             "mode": "fast",
         }
 
+    async def _quiet_moment(self) -> None:
+        """Return once no request has started or replied for WRITE_SETTLE s, or after WRITE_DELAY_LIMIT."""
+        loop = asyncio.get_running_loop()
+        limit = loop.time() + WRITE_DELAY_LIMIT
+        while (now := loop.time()) < limit:
+            wait = self._last_activity + WRITE_SETTLE - now
+            if wait <= 0:
+                return
+            await asyncio.sleep(min(wait, limit - now))
+
     async def _write_object(self, allocation: Allocation, sandbox_id: str) -> None:
+        await self._quiet_moment()
         request = allocation.request
         obj = sandbox_object(
             request.namespace, request.name, pool=request.pool, image=request.image, ports=request.ports
@@ -186,6 +208,14 @@ class FastPathServer:
         }
 
     async def _handle(self, http: web.Request) -> web.Response:
+        loop = asyncio.get_running_loop()
+        self._last_activity = loop.time()
+        try:
+            return await self._reply(http)
+        finally:
+            self._last_activity = loop.time()
+
+    async def _reply(self, http: web.Request) -> web.Response:
         mode = http.query.get("mode", "fast")
         try:
             if mode not in ("fast", "strong"):
