@@ -20,10 +20,9 @@ from ._harness import (
     Variant as Variant,
     VariantContext as VariantContext,
     VariantRun as VariantRun,
-    precise_event_loop as precise_event_loop,
-    reduce_timer_slack as reduce_timer_slack,
     run_bench as run_bench,
 )
+from ._loop import precise_event_loop as precise_event_loop, reduce_timer_slack as reduce_timer_slack
 from ._measure import Measurement as Measurement
 from ._report import Report as Report, RowResult as RowResult
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import ctypes
 import resource as _resource
-import selectors
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -34,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._loop import precise_event_loop, reduce_timer_slack
 from ._measure import Measurement, Recorder, watch_until
 
 if TYPE_CHECKING:
@@ -235,51 +234,6 @@ def run_bench(scenario: str, description: str, rows: Sequence[Row], options: Ben
     return report
 
 
-def precise_event_loop() -> asyncio.AbstractEventLoop:
-    """asyncio's selector loop, waking for its timers within a few microseconds of their deadline.
-
-    The default loop waits in ``epoll_wait``, whose timeout is whole milliseconds (rounded up), so an
-    injected 0.5 ms latency would cost about 1.1 ms and the latency model would not be the one measured.
-    (uvloop's timers are milliseconds too, rounded down: 0.5 ms would cost nothing.) This loop waits in
-    ``select(2)``, whose timeout has microsecond resolution, and polls through the last
-    :data:`SPIN_SECONDS` of each timed wait, because a virtual machine's wake-up from a timed wait
-    arrives 50 to 150 µs late and a benchmark would count that lateness as the code's overhead. The
-    in-process benchmarks open few file descriptors, well under ``select``'s limit.
-    """
-    return asyncio.SelectorEventLoop(_PreciseSelector())
-
-
-SPIN_SECONDS = 0.0003
-"""How much of each timed wait :func:`precise_event_loop` polls instead of sleeping."""
-
-
-class _PreciseSelector(selectors.SelectSelector):
-    """``select(2)`` that sleeps until :data:`SPIN_SECONDS` before the deadline, then polls to it."""
-
-    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        if timeout is None or timeout <= 0:
-            return super().select(timeout)
-        deadline = time.monotonic() + timeout
-        if timeout > SPIN_SECONDS:
-            ready = super().select(timeout - SPIN_SECONDS)
-            if ready:
-                return ready
-        while True:
-            ready = super().select(0)
-            if ready or time.monotonic() >= deadline:
-                return ready
-
-
-def reduce_timer_slack() -> None:
-    """Ask Linux for 1 ns timer slack (``prctl(PR_SET_TIMERSLACK)``; the default 50 µs delays every
-    wake-up from a timed wait). A no-op elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_TIMERSLACK, 1, 0, 0, 0)
-
-
-_PR_SET_TIMERSLACK = 29
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 _STATUS = Path("/proc/self/status")
 

@@ -2,7 +2,7 @@
 
 Kept apart from the runner so the figures' definitions are in one place: a sample is the wall time of one
 measured window (or an explicit latency); CPU is ``time.process_time`` over the windows (the whole
-process, simulator included, the same for every variant); API calls come from the simulator's request
+process, simulator included, the same for every variant) less the precise loop's polling; API calls come from the simulator's request
 accounting over the windows; peak RSS is the kernel's high-water mark over the variant's whole run.
 """
 
@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from ._loop import polling_seconds
 
 if TYPE_CHECKING:
     from shoal.api import GroupVersionResource, WatchEvent
@@ -75,6 +77,11 @@ class Measurement:
         return total / max(self.windows, 1)
 
 
+def _cpu() -> float:
+    """Process CPU seconds, less what the precise loop spent polling for its timers."""
+    return time.process_time() - polling_seconds()
+
+
 class Recorder:
     """Collects windows, samples, milestones and phases for one variant run."""
 
@@ -103,7 +110,7 @@ class Recorder:
         self._open = True
         explicit = len(self.samples)
         calls = self._counts()
-        cpu = time.process_time()
+        cpu = _cpu()
         started = time.perf_counter()
         if self._origin is None:
             self._origin = started
@@ -111,7 +118,7 @@ class Recorder:
             yield
         finally:
             wall = time.perf_counter() - started
-            self.cpu += time.process_time() - cpu
+            self.cpu += _cpu() - cpu
             self.calls.update(self._counts() - calls)
             self.wall += wall
             self.windows += 1
@@ -123,12 +130,12 @@ class Recorder:
     def implicit_window(self) -> Iterator[None]:
         """Around a whole variant: counts as its one window if the variant opened none itself."""
         calls = self._counts()
-        cpu = time.process_time()
+        cpu = _cpu()
         started = self._implicit_start = time.perf_counter()
         yield
         if self.windows == 0:
             self.wall = time.perf_counter() - started
-            self.cpu = time.process_time() - cpu
+            self.cpu = _cpu() - cpu
             self.calls = self._counts() - calls
             self.windows = 1
             if not self.samples:

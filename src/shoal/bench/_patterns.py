@@ -37,7 +37,7 @@ from shoal.fanout import (
     update_status_if_changed,
 )
 
-from ._harness import precise_event_loop, reduce_timer_slack
+from ._loop import precise_event_loop, reduce_timer_slack
 
 SECRETS = GroupVersionResource("", "v1", "secrets")
 CONFIGMAPS = GroupVersionResource("", "v1", "configmaps")
