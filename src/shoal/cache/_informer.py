@@ -8,7 +8,8 @@ updates for changed resourceVersions, deletes for objects that vanished), so han
 once however the stream broke. Handlers run inline and must be quick and
 synchronous (enqueueing a request is); they receive the shared cached dicts and must not mutate them.
 A handler with ``on_add_all`` (:class:`BatchEventHandler`) gets each run of a page's new objects in one
-call: a controller then fills its queue with one call per page instead of one per object.
+call, as snapshots that carry their keys: a controller then fills its queue with one call per page
+instead of one per object, without working out each key again.
 
 Events from the first list carry ``is_in_initial_list=True`` and a resync replays every object as an
 update whose old and new objects are the same, so controllers can give both a low priority.
@@ -47,12 +48,13 @@ class EventHandler(Protocol):
 class BatchEventHandler(EventHandler, Protocol):
     """An :class:`EventHandler` that also takes several adds in one call (a list page's new objects)."""
 
-    def on_add_all(self, objs: Sequence[Object], is_in_initial_list: bool) -> None:
-        """The same as ``on_add`` for each object, in order; one object's failure must not stop the rest."""
+    def on_add_all(self, snapshots: Sequence[Snapshot], is_in_initial_list: bool) -> None:
+        """The same as ``on_add(snapshot.obj, ...)`` for each snapshot, in order; one object's failure
+        must not stop the rest."""
         ...
 
 
-AddAll = Callable[[Sequence[Object], bool], None]
+AddAll = Callable[[Sequence[Snapshot], bool], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,7 +124,7 @@ class Informer:
         add_all = self._add_all_of(handler)
         self._add_alls.append(add_all)
         if self.has_synced:
-            self._call(add_all, [snap.obj for snap in self.indexer], True)
+            self._call(add_all, list(self.indexer), True)
 
     def add_index(self, name: str, func: IndexFunc) -> None:
         """Add a custom index (see :class:`Indexer`)."""
@@ -196,7 +198,7 @@ class Informer:
         """Store ``items`` (noting their keys in ``listed``) and tell handlers, in order, of each new or
         changed one; runs of new objects go to handlers in one call."""
         checked, indexer = self.debug, self.indexer
-        added: list[Object] = []
+        added: list[Snapshot] = []
         for obj in items:
             snap = Snapshot(obj, checked=checked)
             key = snap.key
@@ -205,7 +207,7 @@ class Informer:
             old = indexer.get(key)
             if old is None:
                 indexer.put(snap)
-                added.append(obj)
+                added.append(snap)
                 continue
             self._check(old)
             if old.resource_version == snap.resource_version:
@@ -219,17 +221,17 @@ class Informer:
         if added:
             self._notify_adds(added, initial)
 
-    def _notify_adds(self, objs: list[Object], initial: bool) -> None:
+    def _notify_adds(self, snapshots: list[Snapshot], initial: bool) -> None:
         for add_all in self._add_alls:
-            self._call(add_all, objs, initial)
+            self._call(add_all, snapshots, initial)
 
     def _add_all_of(self, handler: EventHandler) -> AddAll:
         if isinstance(handler, BatchEventHandler):
             return handler.on_add_all
 
-        def add_each(objs: Sequence[Object], initial: bool) -> None:
-            for obj in objs:
-                self._call(handler.on_add, obj, initial)
+        def add_each(snapshots: Sequence[Snapshot], initial: bool) -> None:
+            for snap in snapshots:
+                self._call(handler.on_add, snap.obj, initial)
 
         return add_each
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from ._predicates import Predicate
 
 log = logging.getLogger("shoal.controller")
+
+WORKER_SLICE = 0.0005
+"""Seconds a controller's workers may reconcile before they let the event loop take a turn."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +105,9 @@ class Controller:
         self.options = options or ControllerOptions()
         self.queue: WorkQueue[Request] | None = None
         self._stopping = False
+        self._slice = 0
+        self._turn_over = False
+        self._slice_end = 0.0
         self._metrics: ReconcileMetrics | None = None
 
     @staticmethod
@@ -176,10 +183,26 @@ class Controller:
                 await self._reconcile(queue, request, priority, client, cache, recorder)
             finally:
                 queue.done(request)
-            # A reconcile that never awaits (a cache read, a no-op) would otherwise let one worker
-            # drain the whole queue without the loop reading a watch event: a new object could not
-            # overtake the backlog, and lease renewals would stall.
-            await asyncio.sleep(0)
+            if self._turn_over or time.monotonic() >= self._slice_end:
+                await self._next_turn()
+
+    async def _next_turn(self) -> None:
+        """Give the event loop a turn: every worker yields once its current reconcile is over.
+
+        Reconciles that never await (a cache read, a no-op) would otherwise let the workers drain the
+        whole queue without the loop reading a watch event: a new object could not overtake the
+        backlog, and lease renewals would stall. Yielding after every reconcile cost as much as the
+        rest of the work queue's bookkeeping; the workers of a controller therefore share a slice of
+        :data:`WORKER_SLICE` seconds per loop turn, and the first of them to run in the next turn
+        starts the next slice.
+        """
+        ended = self._slice
+        self._turn_over = True
+        await asyncio.sleep(0)
+        if self._slice == ended:
+            self._slice += 1
+            self._turn_over = False
+            self._slice_end = time.monotonic() + WORKER_SLICE
 
     async def _reconcile(
         self,
@@ -200,10 +223,9 @@ class Controller:
             request=request,
             priority=priority,
         )
-        loop = asyncio.get_running_loop()
         active = metrics.active_workers
         active.value += 1
-        started = loop.time()
+        started = time.monotonic()
         deadline = self.options.reconcile_timeout
         timeout = None if deadline is None else asyncio.timeout(deadline)
         try:
@@ -213,11 +235,11 @@ class Controller:
                 async with timeout:
                     result = await self.reconciler.reconcile(ctx, request)
         except TerminalError as exc:
-            metrics.observe("error", loop.time() - started, terminal=True)
+            metrics.observe("error", time.monotonic() - started, terminal=True)
             queue.forget(request)
             ctx.log.error("terminal error, not retrying: %s", exc)
         except Exception as exc:
-            metrics.observe("error", loop.time() - started)
+            metrics.observe("error", time.monotonic() - started)
             if timeout is not None and timeout.expired():
                 metrics.reconcile_timeouts.inc()
                 ctx.log.error("reconcile timed out after %s s; retrying", deadline)
@@ -228,7 +250,7 @@ class Controller:
                 ctx.log.exception("reconcile raised; retrying")
             queue.add_rate_limited(request, priority)
         else:
-            self._file_result(queue, request, priority, result, metrics, loop.time() - started)
+            self._file_result(queue, request, priority, result, metrics, time.monotonic() - started)
         finally:
             active.value -= 1
 

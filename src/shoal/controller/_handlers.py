@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from shoal.api import GroupVersionKind, Object, ObjectKey, split_api_version
-from shoal.cache import Informer
+from shoal.cache import Informer, Snapshot
 from shoal.workqueue import Priority, WorkQueue
 
 from ._predicates import Predicate
@@ -91,18 +91,19 @@ class EventRouter:
         if not self.predicates or all(p.create(obj) for p in self.predicates):
             self._enqueue(self.mapper(obj), Priority.LOW if is_in_initial_list else Priority.HIGH)
 
-    def on_add_all(self, objs: Sequence[Object], is_in_initial_list: bool) -> None:
+    def on_add_all(self, snapshots: Sequence[Snapshot], is_in_initial_list: bool) -> None:
         priority = Priority.LOW if is_in_initial_list else Priority.HIGH
         if self.mapper is request_for_object and not self.predicates:
-            self.queue.add_all([Request.of(obj) for obj in objs], priority)
+            self.queue.add_all([snap.key for snap in snapshots], priority)
             return
         requests: list[Request] = []
-        for obj in objs:
+        for snap in snapshots:
+            obj = snap.obj
             try:
                 if all(p.create(obj) for p in self.predicates):
                     requests.extend(self.mapper(obj))
             except Exception:
-                log.exception("event handler failed on %s; event dropped", Request.of(obj))
+                log.exception("event handler failed on %s; event dropped", snap.key)
         self.queue.add_all(requests, priority)
 
     def on_update(self, old: Object, new: Object) -> None:

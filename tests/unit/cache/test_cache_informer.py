@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shoal.api import GroupVersionKind, GroupVersionResource, ObjectKey, WatchEvent
-from shoal.cache import CacheMutationError, Informer, InformerOptions
+from shoal.cache import CacheMutationError, Informer, InformerOptions, Snapshot
 
 CMS = GroupVersionResource("", "v1", "configmaps")
 
@@ -140,8 +140,8 @@ def test_pages_reach_handlers_before_the_list_ends() -> None:
 
 
 class BatchRecorder(Recorder):
-    def on_add_all(self, objs: list[dict[str, Any]], is_in_initial_list: bool) -> None:
-        self.calls.append(("add_all", ",".join(o["metadata"]["name"] for o in objs), is_in_initial_list))
+    def on_add_all(self, snapshots: list[Snapshot], is_in_initial_list: bool) -> None:
+        self.calls.append(("add_all", ",".join(s.key.name for s in snapshots), is_in_initial_list))
 
 
 def test_batch_handlers_get_runs_of_adds_in_the_page_order() -> None:

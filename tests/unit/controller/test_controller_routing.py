@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shoal.cache import Snapshot
 from shoal.client import Client
 from shoal.controller import (
     Controller,
@@ -61,12 +62,13 @@ async def test_a_page_of_adds_is_filtered_and_mapped_per_object_and_queued_once(
 
     skip_odd = Funcs(on_create=lambda o: int(o["metadata"]["resourceVersion"]) % 2 == 0)
     router = EventRouter(queue, mapper, [skip_odd])
-    router.on_add_all([obj("a", "2"), obj("b", "3"), obj("broken", "4"), obj("c", "6")], True)
+    page = [obj("a", "2"), obj("b", "3"), obj("broken", "4"), obj("c", "6")]
+    router.on_add_all([Snapshot(o) for o in page], True)
     got = [await queue.get_with_priority() for _ in range(len(queue))]
     assert got == [(Request("ns", n), Priority.LOW) for n in ("owner", "a", "c")]
 
     plain = EventRouter(queue, request_for_object)
-    plain.on_add_all([obj("d", "7"), obj("e", "8")], False)
+    plain.on_add_all([Snapshot(obj("d", "7")), Snapshot(obj("e", "8"))], False)
     assert [await queue.get_with_priority() for _ in range(2)] == [
         (Request("ns", "d"), Priority.HIGH),
         (Request("ns", "e"), Priority.HIGH),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 from shoal.api import ConflictError
@@ -166,3 +167,33 @@ async def test_workers_run_concurrently_but_never_on_the_same_key(client: Client
         reconciler.gate.set()
         await eventually(lambda: len(reconciler.seen) == 8 and sum(reconciler.seen.values()) == 12)
     assert not reconciler.overlap_same_key
+
+
+async def test_a_new_object_overtakes_a_backlog_whose_reconciles_never_await(
+    client: Client, manager: Manager
+) -> None:
+    backlog = 1500
+    order: list[str] = []
+    first = asyncio.Event()
+
+    class NeverAwaits:
+        async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
+            order.append(request.name)
+            first.set()
+            deadline = time.perf_counter() + 0.00002  # a little CPU work, and no await
+            while time.perf_counter() < deadline:
+                pass
+            return None
+
+    Controller.build(manager).for_(CMS).complete(NeverAwaits())
+    for i in range(backlog):
+        await client.create(CMS, configmap(f"backlog-{i:05d}"))
+
+    async def create_fresh() -> None:
+        await first.wait()
+        await client.create(CMS, configmap("fresh"))
+
+    async with manager, asyncio.TaskGroup() as tg:
+        tg.create_task(create_fresh())
+        await eventually(lambda: "fresh" in order and len(order) > backlog, within=30)
+    assert order.index("fresh") < backlog, "the new object waited for the whole backlog"
