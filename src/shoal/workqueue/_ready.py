@@ -90,14 +90,18 @@ class ReadyItems(Generic[T]):
 
     def pop(self, now: float) -> tuple[T, int]:
         """Take the next item (see the module rule) with its priority. The set must not be empty."""
-        oldest = self._oldest()
+        entries, by_age = self._entries, self._by_age
+        oldest = by_age[0]
+        while entries.get(oldest.item) is not oldest:  # drop entries that left
+            by_age.popleft()
+            oldest = by_age[0]
         if self._overdue_turn and now - oldest.ready_at >= self.aging_threshold:
             self._overdue_turn = False
             entry = oldest
         else:
             self._overdue_turn = True
             entry = self._highest()
-        del self._entries[entry.item]
+        del entries[entry.item]
         return entry.item, entry.priority
 
     def _level(self, priority: int) -> deque[_Ready[T]]:
@@ -106,12 +110,6 @@ class ReadyItems(Generic[T]):
             level = self._levels[priority] = deque()
             bisect.insort(self._order, -priority)
         return level
-
-    def _oldest(self) -> _Ready[T]:
-        by_age, entries = self._by_age, self._entries
-        while entries.get(by_age[0].item) is not by_age[0]:
-            by_age.popleft()
-        return by_age[0]
 
     def _highest(self) -> _Ready[T]:
         entries, levels, order = self._entries, self._levels, self._order
