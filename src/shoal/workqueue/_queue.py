@@ -70,9 +70,9 @@ class QueueStatistics:
 class WorkQueue(Generic[T]):
     """An asyncio work queue of hashable items with priorities, delays and rate-limited retries.
 
-    ``add``, ``add_after``, ``add_rate_limited``, ``done`` and ``shutdown`` never block; ``get`` awaits
-    an item and raises :class:`QueueShutDown` when the queue is shut down and empty. Use it from one
-    event loop. Metrics are recorded only for a queue with a ``name``.
+    ``add``, ``add_all``, ``add_after``, ``add_rate_limited``, ``done`` and ``shutdown`` never block;
+    ``get`` awaits an item and raises :class:`QueueShutDown` when the queue is shut down and empty. Use
+    it from one event loop. Metrics are recorded only for a queue with a ``name``.
 
     ``async with WorkQueue(...) as queue:`` shuts the queue down (without draining) on exit. The queue
     owns no task: delays run on one clock timer, cancelled by shutdown.
