@@ -436,16 +436,14 @@ class SimClient:
                     yield event
 
 
-def _watch_copier(sim: Simulator, info: ResourceInfo) -> Callable[[Object], Object]:
-    """The caller's own copy of a stored object as served at ``info``'s version, decoded from the
-    encoding every stream shares."""
-    encode = sim.encoder.encode
-    loads = orjson.loads
+def _watch_copier(sim: Simulator, info: ResourceInfo) -> Callable[[list[Object]], list[Object]]:
+    """The caller's own copies of stored objects as served at ``info``'s version, decoded from the
+    encodings every stream shares."""
+    copy_all = sim.encoder.copy_all
     view = sim.server.view
 
-    def copy(obj: Object) -> Object:
-        copied: Object = loads(encode(view(info, obj)))
-        return copied
+    def copy(objs: list[Object]) -> list[Object]:
+        return copy_all([view(info, obj) for obj in objs])
 
     return copy
 

@@ -99,14 +99,15 @@ async def deliver(
     stream: WatchStream,
     store: Store,
     *,
-    copy: Callable[[Object], Object],
+    copy: Callable[[list[Object]], list[Object]],
     drop_after: int | None = None,
     timeout_seconds: float | None = None,
     bookmark_interval: float | None = None,
 ) -> AsyncGenerator[list[WatchEvent], None]:
-    """The events of an opened watch in batches: its starting events, then live ones, each object
-    ``copy``-ed. A batch is what the watcher buffered since the last one, so a consumer pays one
-    resumption per batch rather than per event; flatten it to get the stream.
+    """The events of an opened watch in batches: its starting events, then live ones, their objects
+    ``copy``-ed (one call per batch, copies in order). A batch is what the watcher buffered since the
+    last one, so a consumer pays one resumption per batch rather than per event; flatten it to get
+    the stream.
 
     Ends at ``timeout_seconds``, after ``drop_after`` object events (an injected drop), or when the
     server closes the watcher; raises the watcher's error (410 when it fell behind). With a
@@ -128,10 +129,7 @@ async def deliver(
                 whole = len(batch)
                 if left is not None:
                     batch, left = _within(batch, left)
-                out = [
-                    event if event.type == "BOOKMARK" else WatchEvent(event.type, copy(event.object))
-                    for event in batch
-                ]
+                out = _copied(batch, copy)
                 if out:
                     yield out
                 if len(batch) < whole:
@@ -164,6 +162,15 @@ async def deliver(
     finally:
         store.unwatch(watcher)
         watcher.closed = True
+
+
+def _copied(batch: list[WatchEvent], copy: Callable[[list[Object]], list[Object]]) -> list[WatchEvent]:
+    """``batch`` with private copies of its objects; BOOKMARKs (built per stream) are sent as they are."""
+    types = [event.type for event in batch]
+    if "BOOKMARK" not in types:
+        return list(map(WatchEvent, types, copy([event.object for event in batch])))
+    copies = iter(copy([event.object for event in batch if event.type != "BOOKMARK"]))
+    return [event if event.type == "BOOKMARK" else WatchEvent(event.type, next(copies)) for event in batch]
 
 
 def _within(batch: list[WatchEvent], left: int) -> tuple[list[WatchEvent], int]:

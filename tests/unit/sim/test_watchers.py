@@ -180,3 +180,30 @@ async def test_a_timed_out_stream_that_allows_bookmarks_ends_with_one() -> None:
     ]
     assert [e.type for e in events] == ["BOOKMARK"]
     assert events[0].object["metadata"]["resourceVersion"] == str(sim.store.revision)
+
+
+async def test_each_watcher_gets_objects_of_its_own() -> None:
+    sim = Simulator()
+    client = sim.client()
+    start = str(sim.store.revision)
+    streams = [client.watch(CONFIGMAPS, namespace="default", resource_version=start) for _ in range(2)]
+    heads = [asyncio.ensure_future(anext(stream)) for stream in streams]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sim.store.watcher_count("configmaps") == 2
+    await client.create(CONFIGMAPS, configmap("a", labels={"app": "web"}))
+    await client.create(CONFIGMAPS, configmap("b", labels={"app": "web"}))
+    first = [await heads[0], await anext(streams[0])]
+    for event in first:
+        event.object["metadata"]["labels"]["app"] = "changed"
+        event.object["metadata"]["name"] = "changed"
+        event.object["data"] = {"x": "y"}
+    second = [await heads[1], await anext(streams[1])]
+    assert [e.object["metadata"]["name"] for e in second] == ["a", "b"]
+    assert [e.object["metadata"]["labels"] for e in second] == [{"app": "web"}] * 2
+    assert all("data" not in e.object for e in second)
+    stored = await client.get(CONFIGMAPS, "a", namespace="default")
+    assert stored["metadata"]["labels"] == {"app": "web"}
+    assert second[0].object == stored
+    for stream in streams:
+        await stream.aclose()
