@@ -160,9 +160,9 @@ class ApiServer:
     ) -> Object:
         check_field_validation(field_validation)
         body = check_body(info, obj, namespace, field_validation)
-        ns = meta(body).get("namespace") or ""
+        ns = body["metadata"].get("namespace") or ""
         if info.namespaced:
-            self._check_namespace_open(info, ns, meta(body).get("name") or "")
+            self._check_namespace_open(info, ns, body["metadata"].get("name") or "")
         if info.is_crd:
             self._check_crd_open(info)
         objects = self.store.objects(info.storage)

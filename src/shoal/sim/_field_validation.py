@@ -138,11 +138,17 @@ def _walk(value: Any, typ: Type, path: str, found: list[str], patch: bool) -> An
     if typ == _ANY:
         return value
     if isinstance(value, dict):
+        fields: dict[str, str] | None = None
+        if isinstance(typ, str):
+            # A built-in model: look its field table up once for the whole object, not per key.
+            map_value, fields, _ = _model_shape(typ)
+            if map_value is not None or fields is None:
+                fields = None
         out: dict[str, Any] | None = None
         for key, sub in value.items():
             if patch and (key.startswith("$") or sub is None):
                 continue
-            child = _child(typ, key)
+            child = fields.get(key) if fields is not None else _child(typ, key)
             if child is None:
                 found.append(_join(path, key))
                 if out is None:

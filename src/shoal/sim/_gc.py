@@ -56,10 +56,10 @@ class GarbageCollector:
     # -- hooks called by the ApiServer ------------------------------------------------------------
 
     def after_write(self, info: ResourceInfo, stored: Object, old: Object | None) -> None:
-        if info.storage == CRD_STORAGE and not meta(stored).get("deletionTimestamp"):
+        m = stored["metadata"]
+        if info.storage == CRD_STORAGE and not m.get("deletionTimestamp"):
             self._sync_crd(stored)
-        m = meta(stored)
-        added = owner_uids(stored) - owner_uids(old)
+        added = owner_uids(stored) - owner_uids(old) if "ownerReferences" in m else None
         if added and any(self._store.by_uid(uid) is None for uid in added):
             ref = (info.storage, m.get("namespace") or "", m["name"])
             check = partial(self._verify_owners, ref, str(m.get("uid")))
@@ -70,7 +70,8 @@ class GarbageCollector:
         if m.get("deletionTimestamp") and (old is None or not meta(old).get("deletionTimestamp")):
             key, uid = _key(stored), str(m.get("uid"))
             self._work.append(lambda: self._deletion_started(info.storage, key, uid))
-        self.drain()
+        if self._work:
+            self.drain()
 
     def after_remove(self, info: ResourceInfo, gone: Object) -> None:
         storage, m = info.storage, meta(gone)

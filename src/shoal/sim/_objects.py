@@ -7,9 +7,9 @@ must be the caller's own. These helpers make the two kinds of copy (a private de
 
 from __future__ import annotations
 
+import os
 import random
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -72,7 +72,13 @@ def rfc3339_after(seconds: float) -> str:
 
 
 def new_uid() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID, as ``str(uuid.uuid4())`` gives, formatted without building a UUID."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_UUID_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_UUID_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+"""The RFC 4122 variant bits (``10xx``) set on a random hex digit."""
 
 
 def generated_name(base: str) -> str:

@@ -142,15 +142,16 @@ class Store:
     def put(self, storage: str, obj: Object, previous: Object | None) -> Object:
         """Store ``obj`` (replacing ``previous``) at the next revision and return the stored snapshot."""
         self.revision += 1
-        stored = with_meta(obj, resourceVersion=str(self.revision))
-        m = stored["metadata"]
+        stored = dict(obj)
+        stored["metadata"] = m = {**obj["metadata"], "resourceVersion": str(self.revision)}
         key = (m.get("namespace") or "", m["name"])
         self._objects[storage][key] = stored
         if previous is None:
             self._by_uid[m["uid"]] = (storage, key[0], key[1])
             if key[0]:
                 self._population[key[0]] = self._population.get(key[0], 0) + 1
-        self._index_owners(storage, key, previous, stored)
+        if "ownerReferences" in m or (previous is not None and "ownerReferences" in previous["metadata"]):
+            self._index_owners(storage, key, previous, stored)
         self._record(
             storage, Change(self.revision, "ADDED" if previous is None else "MODIFIED", stored, previous)
         )

@@ -173,13 +173,18 @@ def _fold_string_data(obj: dict[str, Any]) -> None:
         obj["data"] = data
 
 
-def _desired_state(obj: Object, info: ResourceInfo) -> dict[str, Any]:
-    skip = (
-        ("metadata", "status", "apiVersion", "kind")
-        if info.has_status
-        else ("metadata", "apiVersion", "kind")
-    )
-    return {k: v for k, v in obj.items() if k not in skip}
+_NOT_DESIRED_STATE = frozenset({"metadata", "apiVersion", "kind"})
+_NOT_DESIRED_STATE_WITH_STATUS = _NOT_DESIRED_STATE | {"status"}
+
+
+def _same_desired_state(new: Object, old: Object, info: ResourceInfo) -> bool:
+    """Whether ``new`` and ``old`` want the same: equal top-level fields besides metadata, type and
+    (for kinds with a status subresource) status."""
+    skip = _NOT_DESIRED_STATE_WITH_STATUS if info.has_status else _NOT_DESIRED_STATE
+    for key, value in new.items():
+        if key not in skip and (key not in old or (old[key] is not value and old[key] != value)):
+            return False
+    return all(key in skip or key in new for key in old)
 
 
 def prepare_update(
@@ -190,7 +195,7 @@ def prepare_update(
     ``status=True`` is a write to the status subresource: only ``.status`` is taken from ``new``.
     Raises 409 on a stale resourceVersion, 422 on an invalid or forbidden change.
     """
-    m, old_meta = new["metadata"], meta(old)
+    m, old_meta = new["metadata"], old["metadata"]
     name = old_meta["name"]
     given_version = m.get("resourceVersion")
     if given_version:
@@ -243,7 +248,7 @@ def prepare_update(
             new.pop("status", None)
     if info.storage == "secrets":
         _fold_string_data(new)
-    if _desired_state(new, info) != _desired_state(old, info):
+    if not _same_desired_state(new, old, info):
         causes = validate_update(info, new, old) or validate_spec(info, new)
         if causes:
             raise invalid_error(info, name, causes)

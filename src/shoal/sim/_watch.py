@@ -20,9 +20,10 @@ from shoal.api._selectors import LabelSelector
 from ._objects import meta, with_meta
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
-    """One committed write. For DELETED, ``object`` is the last state stamped with the delete's revision.
+    """One committed write (never modified once made: the store's history and every watcher share it).
+    For DELETED, ``object`` is the last state stamped with the delete's revision.
 
     ``event`` is the change as a watch event, built once and shared by every watcher that sees the
     change as it is (its object is the shared stored snapshot: streams copy it on delivery).
@@ -35,7 +36,7 @@ class Change:
     event: WatchEvent = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "event", WatchEvent(self.type, self.object))
+        self.event = WatchEvent(self.type, self.object)
 
 
 class Watcher:
