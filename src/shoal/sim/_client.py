@@ -440,10 +440,10 @@ def _watch_copier(sim: Simulator, info: ResourceInfo) -> Callable[[list[Object]]
     """The caller's own copies of stored objects as served at ``info``'s version, decoded from the
     encodings every stream shares."""
     copy_all = sim.encoder.copy_all
-    view = sim.server.view
+    api_version = info.api_version
 
     def copy(objs: list[Object]) -> list[Object]:
-        return copy_all([view(info, obj) for obj in objs])
+        return copy_all(objs, api_version)
 
     return copy
 

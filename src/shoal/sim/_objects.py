@@ -55,10 +55,17 @@ class SnapshotEncoder:
         copied: Object = orjson.loads(self.encode(obj))
         return copied
 
-    def copy_all(self, objs: list[Object]) -> list[Object]:
-        """Private copies of the stored ``objs``, in order, decoded from their shared bytes in one
-        pass (one decode per batch of a watch stream, not one per object)."""
-        copies: list[Object] = orjson.loads(b"[%b]" % b",".join(map(self.encode, objs)))
+    def copy_all(self, objs: list[Object], api_version: str) -> list[Object]:
+        """Private copies of the stored ``objs`` as served at ``api_version``, in order, decoded from
+        their shared bytes in one pass (one decode per batch of a watch stream, not one per object)."""
+        cache, encode = self._cache, self.encode
+        parts = []
+        for obj in objs:
+            if obj.get("apiVersion") != api_version:
+                obj = {**obj, "apiVersion": api_version}
+            hit = cache.get(id(obj))
+            parts.append(hit[1] if hit is not None and hit[0] is obj else encode(obj))
+        copies: list[Object] = orjson.loads(b"[%b]" % b",".join(parts))
         return copies
 
 

@@ -129,9 +129,17 @@ class Watcher:
         """Buffer the event for ``change``, failing the watcher with 410 when the buffer is full."""
         if self.closed or change.revision <= self.after:
             return
-        event = change.event if self._everything else self.event_for(change)
-        if event is None:
-            return
+        if self._everything:
+            event = change.event
+        elif self._namespace_only:
+            if change.object["metadata"].get("namespace") != self.namespace:
+                return
+            event = change.event
+        else:
+            selected = self.event_for(change)
+            if selected is None:
+                return
+            event = selected
         if len(self._events) >= self.max_events:
             self.fail(
                 GoneError(
