@@ -18,7 +18,7 @@ from shoal.api import BadRequestError, InvalidError, Object, StatusCause, WatchE
 from ._lists import Filter, parse_revision
 from ._resources import ResourceInfo
 from ._store import Store
-from ._watch import Watcher
+from ._watch import Event, Watcher
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
@@ -28,7 +28,7 @@ class WatchStream:
     """A registered watcher and the events to deliver before its queue."""
 
     watcher: Watcher
-    initial: list[WatchEvent]
+    initial: list[Event]
     info: ResourceInfo
 
     def bookmark(self, revision: int, *, initial_events_end: bool = False) -> WatchEvent:
@@ -90,7 +90,7 @@ def open_watch(
     return stream
 
 
-def _current(store: Store, info: ResourceInfo, watcher: Watcher) -> list[WatchEvent]:
+def _current(store: Store, info: ResourceInfo, watcher: Watcher) -> list[Event]:
     objects = store.objects(info.storage)
     return [WatchEvent("ADDED", objects[k]) for k in sorted(objects) if watcher.matches(objects[k])]
 
@@ -164,16 +164,19 @@ async def deliver(
         watcher.closed = True
 
 
-def _copied(batch: list[WatchEvent], copy: Callable[[list[Object]], list[Object]]) -> list[WatchEvent]:
-    """``batch`` with private copies of its objects; BOOKMARKs (built per stream) are sent as they are."""
+def _copied(batch: list[Event], copy: Callable[[list[Object]], list[Object]]) -> list[WatchEvent]:
+    """``batch`` as watch events with private copies of their objects; a BOOKMARK's object (built
+    per stream) is its own."""
     types = [event.type for event in batch]
     if "BOOKMARK" not in types:
         return list(map(WatchEvent, types, copy([event.object for event in batch])))
     copies = iter(copy([event.object for event in batch if event.type != "BOOKMARK"]))
-    return [event if event.type == "BOOKMARK" else WatchEvent(event.type, next(copies)) for event in batch]
+    return [
+        WatchEvent(event.type, event.object if event.type == "BOOKMARK" else next(copies)) for event in batch
+    ]
 
 
-def _within(batch: list[WatchEvent], left: int) -> tuple[list[WatchEvent], int]:
+def _within(batch: list[Event], left: int) -> tuple[list[Event], int]:
     """The head of ``batch`` before its object event number ``left + 1`` (BOOKMARKs do not count), and
     how many object events may still follow."""
     for i, event in enumerate(batch):

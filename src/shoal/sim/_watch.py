@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shoal.api import ApiError, GoneError, Object, WatchEvent, WatchEventType
 from shoal.api._fields import FieldSelector, selects
@@ -25,18 +25,19 @@ class Change:
     """One committed write (never modified once made: the store's history and every watcher share it).
     For DELETED, ``object`` is the last state stamped with the delete's revision.
 
-    ``event`` is the change as a watch event, built once and shared by every watcher that sees the
-    change as it is (its object is the shared stored snapshot: streams copy it on delivery).
+    A change is also its own watch event (it has ``type`` and ``object``): a watcher that sees it as
+    it is queues the change itself, so a write costs no event object however many watch it (streams
+    copy the shared stored snapshot on delivery).
     """
 
     revision: int
     type: WatchEventType
     object: Object
     previous: Object | None
-    event: WatchEvent = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.event = WatchEvent(self.type, self.object)
+
+Event = WatchEvent | Change
+"""What a watcher queues: a change as it is, or the event a selector turns it into."""
 
 
 class Watcher:
@@ -90,7 +91,7 @@ class Watcher:
         self.max_events = queue_size
         self.closed = False
         self.error: ApiError | None = None
-        self._events: deque[WatchEvent] = deque()
+        self._events: deque[Event] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._namespace_only = labels.empty and fields.empty
         self._everything = namespace is None and self._namespace_only
@@ -106,17 +107,17 @@ class Watcher:
             return False
         return self.fields.empty or selects(self.fields, obj, self.extra_paths)
 
-    def event_for(self, change: Change) -> WatchEvent | None:
+    def event_for(self, change: Change) -> Event | None:
         """The event this watcher sees for ``change`` (``None``: not its business)."""
         if self._everything:
-            return change.event
+            return change
         if self._namespace_only:
             # Namespace never changes, so the transition cases cannot arise.
             if change.object["metadata"].get("namespace") != self.namespace:
                 return None
-            return change.event
+            return change
         if change.type != "MODIFIED" or change.previous is None:
-            return change.event if self.matches(change.object) else None
+            return change if self.matches(change.object) else None
         now, before = self.matches(change.object), self.matches(change.previous)
         if now:
             return WatchEvent("MODIFIED" if before else "ADDED", change.object)
@@ -129,12 +130,12 @@ class Watcher:
         """Buffer the event for ``change``, failing the watcher with 410 when the buffer is full."""
         if self.closed or change.revision <= self.after:
             return
+        event: Event = change
         if self._everything:
-            event = change.event
+            pass
         elif self._namespace_only:
             if change.object["metadata"].get("namespace") != self.namespace:
                 return
-            event = change.event
         else:
             selected = self.event_for(change)
             if selected is None:
@@ -157,7 +158,7 @@ class Watcher:
         """Whether events are buffered."""
         return bool(self._events)
 
-    def take(self) -> list[WatchEvent]:
+    def take(self) -> list[Event]:
         """Every buffered event, oldest first; the buffer is empty afterwards."""
         if not self._events:
             return []
