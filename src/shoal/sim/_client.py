@@ -434,6 +434,9 @@ class SimClient:
             async for batch in batches:
                 for event in batch:
                     yield event
+                # Hold no delivered event while waiting for the next batch: the consumer decides how
+                # long its objects live (kept here, they would outlive young garbage collections).
+                batch.clear()
 
 
 def _watch_copier(sim: Simulator, info: ResourceInfo) -> Callable[[list[Object]], list[Object]]:
