@@ -71,7 +71,15 @@ class SnapshotEncoder:
 
 def now_rfc3339() -> str:
     """Seconds precision UTC, the apiserver's ``metav1.Time`` form: ``2026-11-24T06:00:00Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    global _last_stamp
+    second = int(time.time())
+    if second != _last_stamp[0]:
+        _last_stamp = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _last_stamp[1]
+
+
+_last_stamp: tuple[int, str] = (-1, "")
+"""The last second formatted by :func:`now_rfc3339` and its text (writes come many to a second)."""
 
 
 def rfc3339_after(seconds: float) -> str:

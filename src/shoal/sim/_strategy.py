@@ -88,8 +88,9 @@ def check_body(
     raw_meta = obj.get("metadata", {})
     if not isinstance(raw_meta, dict):
         raise BadRequestError("metadata must be a JSON object")
-    out: dict[str, Any] = {"apiVersion": info.api_version, "kind": info.kind}
-    out.update((k, v) for k, v in obj.items() if k not in ("apiVersion", "kind"))
+    # Type fields first, then the body's own in its order (its apiVersion and kind are replaced).
+    out: dict[str, Any] = {"apiVersion": info.api_version, "kind": info.kind, **obj}
+    out["apiVersion"], out["kind"] = info.api_version, info.kind
     out = validate_fields(info, out, field_validation)
     out["metadata"] = m = dict(out.get("metadata") or {})
     if info.namespaced:
