@@ -24,6 +24,7 @@ from collections import deque
 from shoal.api import GoneError, Object
 
 from ._objects import meta, owner_uids, with_meta
+from ._wakeups import WakeSchedule
 from ._watch import Change, Watcher
 
 Key = tuple[str, str]
@@ -54,6 +55,8 @@ class Store:
         self.holding: float | None = None
         """While set, changes are held for watchers until this time (the event loop's clock)."""
         self._held: dict[str, deque[tuple[float, Change]]] = {}
+        self.wakeups = WakeSchedule()
+        """Shared wake-up timers of this store's watchers under load."""
 
     # -- resources -------------------------------------------------------------------------------
 

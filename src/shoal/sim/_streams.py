@@ -60,6 +60,7 @@ def open_watch(
         extra_paths=selection.extra_paths,
         queue_size=queue_size,
         batch_interval=batch_interval,
+        wakeups=store.wakeups,
     )
     stream = WatchStream(watcher, [], info)
     if send_initial_events:

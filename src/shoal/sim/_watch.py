@@ -18,6 +18,7 @@ from shoal.api._fields import FieldSelector, selects
 from shoal.api._selectors import LabelSelector
 
 from ._objects import meta, with_meta
+from ._wakeups import WakeSchedule
 
 
 @dataclass(slots=True)
@@ -46,8 +47,10 @@ class Watcher:
     Events wait in a bounded buffer; the stream's consumer takes them in batches (:meth:`take`) and
     sleeps in :meth:`wait` while the buffer is empty. An idle consumer is woken by the first event at
     once; under a stream of writes it is woken at most every ``batch_interval`` seconds, so it takes
-    many events per wake-up instead of paying a task switch per event. :attr:`closed` with :attr:`error` (``None``: a
-    plain close by the server) ends the stream.
+    many events per wake-up instead of paying a task switch per event (with a shared ``wakeups``
+    schedule, at a due time rounded up by at most a quarter interval, on a timer it shares with the
+    watchers due then). :attr:`closed` with :attr:`error` (``None``: a plain close by the server) ends
+    the stream.
     """
 
     __slots__ = (
@@ -66,6 +69,7 @@ class Watcher:
         "max_events",
         "namespace",
         "storage",
+        "wakeups",
     )
 
     def __init__(
@@ -78,8 +82,10 @@ class Watcher:
         extra_paths: tuple[str, ...] = (),
         queue_size: int = 10_000,
         batch_interval: float = 0.0,
+        wakeups: WakeSchedule | None = None,
     ) -> None:
         self.storage = storage
+        self.wakeups = wakeups
         self.after = 0
         """Changes up to this revision are already in the stream's starting events: offers skip them."""
         self.batch_interval = batch_interval
@@ -200,9 +206,12 @@ class Watcher:
         if now >= due:
             self._last_wake = now
             waiter.set_result(None)
-        else:
+        elif self.wakeups is None:
             self._last_wake = due
             loop.call_at(due, _release, waiter)
+        else:
+            self._last_wake = due = self.wakeups.slot(due, self.batch_interval)
+            self.wakeups.wake_at(due, waiter)
 
 
 def _release(waiter: asyncio.Future[None]) -> None:

@@ -207,3 +207,42 @@ async def test_each_watcher_gets_objects_of_its_own() -> None:
     assert second[0].object == stored
     for stream in streams:
         await stream.aclose()
+
+
+async def test_watchers_due_together_share_one_wake_up_timer() -> None:
+    sim = Simulator()
+    info = sim.resources.for_storage("configmaps")
+    assert info is not None
+    watchers = [
+        Watcher(
+            "configmaps",
+            namespace=None,
+            labels=LabelSelector.everything(),
+            fields=FieldSelector.everything(),
+            batch_interval=0.05,
+            wakeups=sim.store.wakeups,
+        )
+        for _ in range(3)
+    ]
+    for watcher in watchers:
+        sim.store.watch(watcher)
+    batches: list[list[list[str]]] = [[] for _ in watchers]
+
+    async def consume(watcher: Watcher, into: list[list[str]]) -> None:
+        while len(into) < 2:
+            await watcher.wait()
+            into.append([e.object["metadata"]["name"] for e in watcher.take()])
+
+    async with asyncio.TaskGroup() as tasks:
+        for watcher, into in zip(watchers, batches, strict=True):
+            tasks.create_task(consume(watcher, into))
+        await asyncio.sleep(0)
+        sim.server.create(info, configmap("a"))  # idle watchers wake at once
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert batches == [[["a"]]] * 3
+        sim.server.create(info, configmap("b"))  # now they wait out the interval, on one timer
+        sim.server.create(info, configmap("c"))
+        assert sim.store.wakeups.timers == 1
+    assert batches == [[["a"], ["b", "c"]]] * 3
+    assert sim.store.wakeups.timers == 0
