@@ -25,7 +25,7 @@ from shoal.api import GoneError, Object
 
 from ._objects import meta, owner_uids, with_meta
 from ._wakeups import WakeSchedule
-from ._watch import Change, Watcher
+from ._watch import Change, Watcher, offer_all
 
 Key = tuple[str, str]
 """``(namespace, name)``; namespace is ``""`` for cluster-scoped objects."""
@@ -197,8 +197,7 @@ class Store:
                 held = self._held[storage] = deque()
             held.append((_NOW if self.holding is None else self.holding, change))
             return
-        for watcher in self._watchers[storage]:
-            watcher.offer(change)
+        offer_all(self._watchers[storage], change)
 
     @property
     def held(self) -> bool:
@@ -218,9 +217,7 @@ class Store:
         for storage, held in list(self._held.items()):
             watchers = self._watchers.get(storage, ())
             while held and held[0][0] <= now:
-                change = held.popleft()[1]
-                for watcher in watchers:
-                    watcher.offer(change)
+                offer_all(watchers, held.popleft()[1])
             if not held:
                 del self._held[storage]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shoal.api import ApiError, GoneError, Object, WatchEvent, WatchEventType
@@ -212,6 +213,27 @@ class Watcher:
         else:
             self._last_wake = due = self.wakeups.slot(due, self.batch_interval)
             self.wakeups.wake_at(due, waiter)
+
+
+def offer_all(watchers: Iterable[Watcher], change: Change) -> None:
+    """:meth:`Watcher.offer` ``change`` to each of ``watchers``, the common case inlined (a write with
+    ten watchers makes ten offers): a plain open watcher (not a subclass with an ``offer`` of its own)
+    without selectors, with room in its buffer and no consumer asleep, that has not seen the change."""
+    namespace = change.object["metadata"].get("namespace")
+    revision = change.revision
+    for watcher in watchers:
+        if (
+            type(watcher) is Watcher
+            and watcher._namespace_only
+            and watcher._waiter is None
+            and not watcher.closed
+            and revision > watcher.after
+            and (watcher.namespace is None or watcher.namespace == namespace)
+            and len(watcher._events) < watcher.max_events
+        ):
+            watcher._events.append(change)
+        else:
+            watcher.offer(change)
 
 
 def _release(waiter: asyncio.Future[None]) -> None:
