@@ -137,17 +137,9 @@ class Watcher:
         """Buffer the event for ``change``, failing the watcher with 410 when the buffer is full."""
         if self.closed or change.revision <= self.after:
             return
-        event: Event = change
-        if self._everything:
-            pass
-        elif self._namespace_only:
-            if change.object["metadata"].get("namespace") != self.namespace:
-                return
-        else:
-            selected = self.event_for(change)
-            if selected is None:
-                return
-            event = selected
+        event = change if self._everything else self.event_for(change)
+        if event is None:
+            return
         if len(self._events) >= self.max_events:
             self.fail(
                 GoneError(
