@@ -44,18 +44,22 @@ async def _write(client: SimClient, objects: int) -> float:
 
 
 async def _consume(
-    client: SimClient, resource_version: str, expected: int, seen: list[int], in_order: list[bool], slot: int
+    client: SimClient,
+    resource_version: str,
+    revisions: list[str],
+    seen: list[int],
+    in_order: list[bool],
+    slot: int,
 ) -> None:
-    """Count the events of one watch; ``in_order[slot]`` stays true while each event carries the next
-    revision (the writer is the only one, so every write is one revision: none skipped or repeated)."""
-    last = int(resource_version)
+    """Count the events of one watch; ``in_order[slot]`` stays true while event number ``n`` carries
+    ``revisions[n]`` (the writer is the only one, so each write is the next revision: none skipped or
+    repeated)."""
     async for event in client.watch(CONFIGMAPS, namespace=NAMESPACE, resource_version=resource_version):
-        revision = int(event.object["metadata"]["resourceVersion"])
-        if revision != last + 1:
+        n = seen[slot]
+        if event.object["metadata"]["resourceVersion"] != revisions[n]:
             in_order[slot] = False
-        last = revision
-        seen[slot] += 1
-        if seen[slot] >= expected:
+        seen[slot] = n = n + 1
+        if n >= len(revisions):
             return
 
 
@@ -63,12 +67,13 @@ async def _run(objects: int, watchers: int) -> dict[str, Any]:
     writes = 2 * objects
     async with Simulator(profile="none", watch_queue_size=writes + 100) as sim:
         client = sim.client(user_agent="shoal-bench-sim-store")
-        start = str(sim.store.revision)
+        start = sim.store.revision
+        revisions = [str(start + i) for i in range(1, writes + 1)]
         seen = [0] * watchers
         in_order = [True] * watchers
         async with asyncio.TaskGroup() as tasks:
             for slot in range(watchers):
-                tasks.create_task(_consume(client, start, writes, seen, in_order, slot))
+                tasks.create_task(_consume(client, str(start), revisions, seen, in_order, slot))
             await asyncio.sleep(0.05)
             began = time.perf_counter()
             write_seconds = await _write(client, objects)

@@ -114,13 +114,16 @@ def validate_meta(info: ResourceInfo, obj: Object) -> list[StatusCause]:
     return validate_metadata(obj, kind=info.kind, namespaced=info.namespaced, name_rule=rule)
 
 
-_CHECKED_META = ("labels", "annotations", "finalizers", "ownerReferences", "name")
-
-
 def meta_changed(new: Object, old: Object) -> bool:
     """Whether any validated metadata field differs (an update needs validating only then)."""
     nm, om = meta(new), meta(old)
-    return any(nm.get(f) != om.get(f) for f in _CHECKED_META)
+    return (
+        nm.get("labels") != om.get("labels")
+        or nm.get("annotations") != om.get("annotations")
+        or nm.get("finalizers") != om.get("finalizers")
+        or nm.get("ownerReferences") != om.get("ownerReferences")
+        or nm.get("name") != om.get("name")
+    )
 
 
 def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> Object:
