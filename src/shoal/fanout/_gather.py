@@ -18,7 +18,7 @@ Both modes raise :class:`ExceptionGroup`, so callers match errors with ``except*
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any, Literal, TypeVar, overload
 
 T = TypeVar("T")
@@ -36,6 +36,13 @@ _MODES: tuple[str, ...] = ("fail_fast", "collect_all")
 
 async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
+
+
+def _as_coroutine(awaitable: Awaitable[T]) -> Coroutine[Any, Any, T]:
+    """A coroutine runs as a task as it is; anything else is awaited by a wrapper (one frame less)."""
+    if asyncio.iscoroutine(awaitable):
+        return awaitable
+    return _await(awaitable)
 
 
 class _Failure:
@@ -115,7 +122,7 @@ async def gather(*awaitables: Awaitable[Any], mode: GatherMode = "fail_fast") ->
         return ()
     if mode == "fail_fast":
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_await(aw)) for aw in awaitables]
+            tasks = [group.create_task(_as_coroutine(aw)) for aw in awaitables]
         return tuple(task.result() for task in tasks)
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(_capture(aw)) for aw in awaitables]
