@@ -27,11 +27,11 @@ from ._openapi import OPENAPI_V2_PROTOBUF, OpenAPI, openapi_v2
 from ._resource_paths import parse_resource_path, path_not_found
 from ._resources import ResourceRegistry
 from ._rest import RestHandler, parse_bool
+from ._version import DEFAULT_KUBE_VERSION, git_version
 from ._watch_http import event_encoder, stream_watch, watch_kwargs
 
 log = logging.getLogger("shoal.sim.http")
 
-DEFAULT_KUBE_VERSION = "1.37.1"
 _HEALTH = frozenset({"healthz", "readyz", "livez"})
 _MAX_CLIENTS = 256
 
@@ -45,6 +45,9 @@ class SimulatorSurface(Protocol):
 
     @property
     def server(self) -> ApiServer: ...
+
+    @property
+    def kube_version(self) -> str: ...
 
     def client(self, *, user_agent: str = ...) -> Any: ...
 
@@ -66,7 +69,7 @@ def version_document(kube_version: str) -> dict[str, str]:
         "minor": minor,
         "emulationMajor": major,
         "emulationMinor": minor,
-        "gitVersion": f"v{kube_version}",
+        "gitVersion": git_version(kube_version),
         "gitCommit": "shoal",
         "gitTreeState": "clean",
         "buildDate": "2026-01-01T00:00:00Z",
@@ -83,7 +86,7 @@ class HttpApi:
         self.sim = sim
         self.options = options
         self.discovery = Discovery(sim.resources)
-        self.openapi = OpenAPI(sim.resources, f"v{options.kube_version}")
+        self.openapi = OpenAPI(sim.resources, git_version(options.kube_version))
         self._bearer = f"Bearer {options.token}" if options.token is not None else None
         self._clients: dict[str, Any] = {}
         self._version = version_document(options.kube_version)
@@ -163,7 +166,7 @@ class HttpApi:
             return json_response(self.openapi.index())
         if rest == ["v2"]:
             protobuf = "protobuf" in request.headers.get("Accept", "")
-            body = openapi_v2(f"v{self.options.kube_version}", protobuf)
+            body = openapi_v2(git_version(self.options.kube_version), protobuf)
             return web.Response(
                 body=body, content_type=OPENAPI_V2_PROTOBUF if protobuf else "application/json"
             )

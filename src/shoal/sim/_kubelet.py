@@ -16,7 +16,6 @@ from shoal.api import Object
 from ._objects import now_rfc3339
 
 NODE_LEASE_NAMESPACE = "kube-node-lease"
-KUBELET_VERSION = "v1.33.0-shoal"
 
 
 def micro_time() -> str:
@@ -48,8 +47,11 @@ def node_object(name: str, index: int) -> Object:
     }
 
 
-def node_status(name: str, index: int, cpu: str, memory: str, pods: int) -> dict[str, Any]:
-    """A Ready node's status: capacity, allocatable, conditions, addresses, node info."""
+def node_status(
+    name: str, index: int, cpu: str, memory: str, pods: int, kubelet_version: str
+) -> dict[str, Any]:
+    """A Ready node's status: capacity, allocatable, conditions, addresses, node info (its kubelet and
+    kube-proxy at ``kubelet_version``, ``v1.37.1``)."""
     now = now_rfc3339()
     resources = {"cpu": cpu, "memory": memory, "pods": str(pods)}
 
@@ -82,8 +84,8 @@ def node_status(name: str, index: int, cpu: str, memory: str, pods: int) -> dict
         "nodeInfo": {
             "architecture": "amd64",
             "operatingSystem": "linux",
-            "kubeletVersion": KUBELET_VERSION,
-            "kubeProxyVersion": KUBELET_VERSION,
+            "kubeletVersion": kubelet_version,
+            "kubeProxyVersion": kubelet_version,
             "containerRuntimeVersion": "shoal://simulated",
             "osImage": "simulated",
             "kernelVersion": "simulated",

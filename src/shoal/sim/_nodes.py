@@ -37,6 +37,7 @@ from ._kubelet import (
 )
 from ._objects import meta
 from ._resources import ResourceInfo
+from ._version import DEFAULT_KUBE_VERSION, git_version
 from ._watch import Change, Watcher
 
 if TYPE_CHECKING:
@@ -90,7 +91,14 @@ def _info(server: ApiServer, storage: str) -> ResourceInfo:
 class NodeActors:
     """The nodes, binder and kubelets of one simulator (see the module docstring)."""
 
-    def __init__(self, server: ApiServer, schedule: Schedule, count: int, options: NodeOptions) -> None:
+    def __init__(
+        self,
+        server: ApiServer,
+        schedule: Schedule,
+        count: int,
+        options: NodeOptions,
+        kube_version: str = DEFAULT_KUBE_VERSION,
+    ) -> None:
         if count < 0:
             raise ValueError(f"nodes must not be negative, got {count}")
         self.server = server
@@ -107,7 +115,9 @@ class NodeActors:
         for index in range(count):
             name = f"{options.name_prefix}{index:0{width}d}"
             created = server.create(nodes, node_object(name, index))
-            status = node_status(name, index, options.cpu, options.memory, options.pods)
+            status = node_status(
+                name, index, options.cpu, options.memory, options.pods, git_version(kube_version)
+            )
             node = server.commit_update(nodes, {**created, "status": status}, created)
             server.create(self._leases, node_lease(node, options.lease_duration))
             self.node_names.append(name)
@@ -260,5 +270,5 @@ def attach_nodes(sim: Simulator, count: int, options: NodeOptions | None = None)
     """
     if sim.nodes is not None:
         raise ValueError("this simulator already has node actors")
-    sim.nodes = NodeActors(sim.server, sim._schedule, count, options or NodeOptions())
+    sim.nodes = NodeActors(sim.server, sim._schedule, count, options or NodeOptions(), sim.kube_version)
     return sim.nodes

@@ -23,9 +23,10 @@ from typing import Any, TextIO
 import yaml
 from aiohttp import web
 
-from ._http import DEFAULT_KUBE_VERSION, HttpApi, ServerOptions, SimulatorSurface
+from ._http import HttpApi, ServerOptions, SimulatorSurface
 from ._latency import resolve_profile
 from ._simulator import Simulator
+from ._version import DEFAULT_KUBE_VERSION, git_version
 
 DEFAULT_KUBECONFIG = Path(".shoal/kubeconfig")
 CONTEXT = "shoal"
@@ -91,10 +92,12 @@ async def serve(
     port: int = 0,
     token: str | None = None,
     *,
-    kube_version: str = DEFAULT_KUBE_VERSION,
+    kube_version: str | None = None,
 ) -> AsyncIterator[ServedSimulator]:
-    """Serve ``sim`` over HTTP for the duration of the ``async with`` block."""
-    api = HttpApi(sim, ServerOptions(token=token, kube_version=kube_version))
+    """Serve ``sim`` over HTTP for the duration of the ``async with`` block; ``/version`` reports
+    ``kube_version``, by default the simulator's own (the one its nodes' kubelets report)."""
+    options = ServerOptions(token=token, kube_version=kube_version or sim.kube_version)
+    api = HttpApi(sim, options)
     runner = web.AppRunner(
         api.application(), handler_cancellation=True, access_log=None, shutdown_timeout=0.25
     )
@@ -135,11 +138,11 @@ async def _serve_forever(
     options: dict[str, Any], host: str, port: int, token: str | None, path: Path, kube_version: str
 ) -> None:
     async with (
-        Simulator(**options) as sim,
-        serve(sim, host, port, token, kube_version=kube_version) as served,
+        Simulator(**options, kube_version=kube_version) as sim,
+        serve(sim, host, port, token) as served,
     ):
         written = served.write_kubeconfig(path)
-        _say(f"Kubernetes API simulator serving at {served.url} (reports v{kube_version})")
+        _say(f"Kubernetes API simulator serving at {served.url} (reports {git_version(kube_version)})")
         _say(f"kubeconfig written to {written}")
         _say(f"try in another terminal:  KUBECONFIG={written.resolve()} kubectl get namespaces")
         _say("press Ctrl-C to stop")

@@ -20,6 +20,7 @@ from ._nodes import NodeActors, NodeOptions
 from ._objects import SnapshotEncoder
 from ._resources import BUILTIN_RESOURCES, NAMESPACE_GVR, ResourceRegistry
 from ._store import Store
+from ._version import DEFAULT_KUBE_VERSION
 
 BOOTSTRAP_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -41,6 +42,8 @@ class Simulator:
         seed: seeds the fault injection's random rates.
         nodes: simulated Ready nodes with a binder and kubelets (KWOK-like); 0 runs none.
         node_options: capacity and kubelet timing of those nodes.
+        kube_version: the Kubernetes release the simulator is (``1.37.1``): what its nodes' kubelets
+            report, and what its HTTP door's ``/version`` says unless told otherwise.
     """
 
     def __init__(
@@ -56,8 +59,10 @@ class Simulator:
         seed: int | None = None,
         nodes: int = 0,
         node_options: NodeOptions | None = None,
+        kube_version: str = DEFAULT_KUBE_VERSION,
     ) -> None:
         self.profile = resolve_profile(profile)
+        self.kube_version = kube_version
         self.watch_queue_size = watch_queue_size
         self.bookmark_interval = bookmark_interval
         self.watch_batch_interval = watch_batch_interval
@@ -82,7 +87,9 @@ class Simulator:
             self.server.create(namespaces, {"metadata": {"name": name}})
         self.nodes: NodeActors | None = None
         if nodes:
-            self.nodes = NodeActors(self.server, self._schedule, nodes, node_options or NodeOptions())
+            self.nodes = NodeActors(
+                self.server, self._schedule, nodes, node_options or NodeOptions(), kube_version
+            )
 
     def client(self, user_agent: str = "shoal") -> SimClient:
         """An in-process client; ``user_agent`` labels its requests in :attr:`accounting`."""

@@ -7,10 +7,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import pytest
 
 from shoal.api import GVR, NotFoundError, Object
-from shoal.sim import NodeOptions, Simulator, attach_nodes
+from shoal.sim import NodeOptions, Simulator, attach_nodes, serve
 
 PODS = GVR("", "v1", "pods")
 NODES = GVR("", "v1", "nodes")
@@ -182,3 +183,15 @@ async def test_nodes_attach_to_a_running_simulator_once() -> None:
         await until(lambda: all(ready(p) for p in pods(sim)))
         with pytest.raises(ValueError, match="already"):
             attach_nodes(sim, 1)
+
+
+@pytest.mark.parametrize("kube_version", [None, "1.33.4"])
+async def test_kubelets_report_the_version_the_server_reports(kube_version: str | None) -> None:
+    options = {} if kube_version is None else {"kube_version": kube_version}
+    async with Simulator(nodes=2, node_options=FAST, **options) as sim, serve(sim) as served:
+        async with aiohttp.ClientSession() as http, http.get(f"{served.url}/version") as response:
+            version = await response.json()
+        for node in (await sim.client().list(NODES))["items"]:
+            assert node["status"]["nodeInfo"]["kubeletVersion"] == version["gitVersion"]
+            assert node["status"]["nodeInfo"]["kubeProxyVersion"] == version["gitVersion"]
+    assert version["gitVersion"] == f"v{kube_version or '1.37.1'}"
