@@ -1,9 +1,9 @@
 """Per-write rules of the apiserver's registry strategies: what a create or update may and may not change.
 
-Create fills the server-set metadata (uid, creationTimestamp, generation, generated names) and resets
-status where the kind has a status subresource; update carries system fields over from the stored
-object, enforces optimistic concurrency, splits spec from status and moves ``generation`` only when the
-object's desired state changed. Everything here is pure: the functions build a new object or raise,
+Create fills the server-set metadata (uid, creationTimestamp, generated names, and ``generation`` for
+the kinds whose strategy keeps one) and resets status where the kind has a status subresource; update
+carries system fields over from the stored object, enforces optimistic concurrency, splits spec from
+status and moves ``generation`` only when the object's desired state changed. Everything here is pure: the functions build a new object or raise,
 and never touch the store, so a rejected write cannot be half applied.
 """
 
@@ -30,6 +30,18 @@ from ._resources import ResourceInfo
 
 _SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 _LABEL_NAMED = frozenset({"namespaces", "services"})
+_GENERATION_KEPT = frozenset(
+    {"pods", "deployments.apps", "replicasets.apps", "customresourcedefinitions.apiextensions.k8s.io"}
+)
+_GENERATION_ON_ANNOTATIONS = frozenset({"deployments.apps"})
+
+
+def keeps_generation(info: ResourceInfo) -> bool:
+    """Whether the apiserver's strategy for the kind sets ``metadata.generation`` (1 on create, +1 per
+    change of desired state): pods, deployments, replica sets, CRDs and every custom resource. The
+    other built-in kinds (namespaces, services, config maps, secrets, nodes, leases, events, volumes and
+    claims, service accounts) never get one from the server."""
+    return info.is_crd or info.storage in _GENERATION_KEPT
 
 
 def invalid_error(info: ResourceInfo, name: str, causes: Sequence[StatusCause]) -> InvalidError:
@@ -145,7 +157,8 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> 
         m.pop(field, None)
     m["uid"] = new_uid()
     m["creationTimestamp"] = now_rfc3339()
-    m["generation"] = 1
+    if keeps_generation(info):
+        m["generation"] = 1
     if info.has_status:
         obj.pop("status", None)
         initial = _INITIAL_STATUS.get(info.storage)
@@ -256,6 +269,13 @@ def prepare_update(
         causes = validate_update(info, new, old) or validate_spec(info, new)
         if causes:
             raise invalid_error(info, name, causes)
+        moved = keeps_generation(info)
+    else:
+        # A deployment's annotations are copied to its replica sets, so changing them is a new generation.
+        moved = info.storage in _GENERATION_ON_ANNOTATIONS and m.get("annotations") != old_meta.get(
+            "annotations"
+        )
+    if moved:
         m["generation"] = int(old_meta.get("generation") or 0) + 1
     return new
 
