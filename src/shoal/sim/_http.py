@@ -28,7 +28,7 @@ from ._resource_paths import parse_resource_path, path_not_found
 from ._resources import ResourceRegistry
 from ._rest import RestHandler, parse_bool
 from ._version import DEFAULT_KUBE_VERSION, git_version
-from ._watch_http import event_encoder, stream_watch, watch_kwargs
+from ._watch_http import WatchStreams, event_encoder, stream_watch, watch_kwargs
 
 log = logging.getLogger("shoal.sim.http")
 
@@ -90,12 +90,19 @@ class HttpApi:
         self._bearer = f"Bearer {options.token}" if options.token is not None else None
         self._clients: dict[str, Any] = {}
         self._version = version_document(options.kube_version)
+        self.watches = WatchStreams()
+        """The watch streams being served, ended when the server shuts down."""
 
     def application(self) -> web.Application:
         """A fresh aiohttp application serving every path through :meth:`handle`."""
         app = web.Application(client_max_size=1 << 62)
         app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.on_shutdown.append(self._end_watches)
         return app
+
+    async def _end_watches(self, app: web.Application) -> None:
+        """On shutdown, end the open watch streams (before the server waits for its handlers)."""
+        self.watches.end_all()
 
     def client_for(self, user_agent: str) -> Any:
         client = self._clients.get(user_agent)
@@ -195,7 +202,9 @@ class HttpApi:
                     raise MethodNotAllowedError("watch is not supported on subresources")
                 kwargs = watch_kwargs(request.query, target.namespace, target.name)
                 encode = event_encoder(handler.printer())
-                return await stream_watch(request, client.watch(target.info.gvr, **kwargs), encode)
+                return await stream_watch(
+                    request, client.watch(target.info.gvr, **kwargs), encode, self.watches
+                )
             if target.name is None:
                 return await handler.list()
             return await handler.get()

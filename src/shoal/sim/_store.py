@@ -244,11 +244,13 @@ class Store:
             self._valid_from[storage] = self.revision
 
     def close_watchers(self) -> None:
-        """End every watch, now and from now on (the simulator is shutting down)."""
+        """End every watch, now and from now on (the simulator is shutting down), and forget them: a
+        stream whose consumer never closes it ends at its next read, and the store holds none of them."""
         self.closed = True
         for watchers in self._watchers.values():
             for watcher in watchers:
                 watcher.fail(None)
+            watchers.clear()
 
 
 _NOW = float("-inf")

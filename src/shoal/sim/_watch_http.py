@@ -7,13 +7,16 @@ of writes a second. The first moments decide how an error is reported: a failure
 bad selector, an injected fault) is an ordinary error response, while a too-old resourceVersion is,
 as clients expect, an HTTP 200 stream holding one ``ERROR`` event with a 410 ``Status``. When the client
 goes away the handler is cancelled, which cancels the reading task and closes the simulator's watch.
+When the server shuts down it ends every open stream itself (:class:`WatchStreams`), each with a
+complete response, rather than waiting for clients that may never read or close theirs (a consumer
+that left its loop with ``break`` keeps its stream open until its generator is collected).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import orjson
@@ -71,6 +74,8 @@ class _Pump:
         self.error: ApiError | None = None
         self.done = False
         self.wake = asyncio.Event()
+        self.reader: asyncio.Task[None] | None = None
+        """The task running :meth:`run`; cancelling it ends the stream after what was read."""
 
     async def run(self) -> None:
         closer = getattr(self._events, "aclose", None)
@@ -89,37 +94,77 @@ class _Pump:
                 with contextlib.suppress(RuntimeError):
                     await closer()
 
+    def stop(self) -> None:
+        """End the stream after what has been read: no more events are read (:meth:`run` may not
+        have started yet, so this marks the end itself)."""
+        if self.reader is not None:
+            self.reader.cancel()
+        self.done = True
+        self.wake.set()
+
     def take(self) -> list[bytes]:
         batch, self.pending = self.pending, []
         self.wake.clear()
         return batch
 
 
+class WatchStreams:
+    """The watch streams a server has open, so that shutting down can end them instead of waiting."""
+
+    def __init__(self) -> None:
+        self._open: set[_Pump] = set()
+        self.ended = False
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def end_all(self) -> None:
+        """End every open stream (each sends what it has read, then a clean end) and any opened later."""
+        self.ended = True
+        for pump in self._open:
+            pump.stop()
+
+    @contextlib.contextmanager
+    def opened(self, pump: _Pump) -> Iterator[None]:
+        """Count ``pump`` as open for the ``with`` block."""
+        if self.ended:
+            pump.stop()
+        self._open.add(pump)
+        try:
+            yield
+        finally:
+            self._open.discard(pump)
+
+
 async def stream_watch(
-    request: web.Request, events: AsyncIterator[WatchEvent], encode: Encoder
+    request: web.Request, events: AsyncIterator[WatchEvent], encode: Encoder, streams: WatchStreams
 ) -> web.StreamResponse:
-    """Serve ``events`` as a watch response until the watch ends or the client disconnects."""
+    """Serve ``events`` as a watch response until the watch ends, the client disconnects or ``streams``
+    are ended."""
     pump = _Pump(events, encode)
     async with asyncio.TaskGroup() as tasks:
-        reader = tasks.create_task(pump.run())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(pump.wake.wait(), FIRST_EVENT_GRACE)
-        if (
-            pump.done
-            and pump.error is not None
-            and not pump.pending
-            and not isinstance(pump.error, GoneError)
-        ):
-            return error_response(pump.error)
-        response = web.StreamResponse(status=200, headers={"Content-Type": JSON, "Cache-Control": "no-cache"})
-        response.enable_chunked_encoding()
-        try:
-            await response.prepare(request)
-            await _copy(pump, response)
-        except ConnectionError:
-            pass
-        finally:
-            reader.cancel()
+        reader = pump.reader = tasks.create_task(pump.run())
+        with streams.opened(pump):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pump.wake.wait(), FIRST_EVENT_GRACE)
+            if (
+                pump.done
+                and pump.error is not None
+                and not pump.pending
+                and not isinstance(pump.error, GoneError)
+            ):
+                return error_response(pump.error)
+            response = web.StreamResponse(
+                status=200, headers={"Content-Type": JSON, "Cache-Control": "no-cache"}
+            )
+            response.enable_chunked_encoding()
+            try:
+                await response.prepare(request)
+                await _copy(pump, response)
+            except ConnectionError:
+                pass
+            finally:
+                reader.cancel()
     return response
 
 
