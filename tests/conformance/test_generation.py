@@ -13,9 +13,11 @@ from ._support import (
     CONFIGMAPS,
     CRDS,
     DEPLOYMENTS,
+    HOLD,
     NAMESPACES,
     PODS,
     SECRETS,
+    configmap,
     crd,
     deployment,
     pod,
@@ -111,3 +113,23 @@ async def test_deployment_annotations_move_its_generation(client: Client, ns: st
     assert annotated["metadata"]["generation"] == made["metadata"]["generation"] + 1
     same = await client.patch(DEPLOYMENTS, "web", {"metadata": {"annotations": {"a": "b"}}}, namespace=ns)
     assert same["metadata"]["generation"] == annotated["metadata"]["generation"]
+
+
+async def test_being_deleted_moves_the_generation_of_kinds_that_keep_one(client: Client, ns: str) -> None:
+    held = {"finalizers": [HOLD]}
+    made = await client.create(
+        DEPLOYMENTS, {**deployment("web", ns), "metadata": {"name": "web", "namespace": ns, **held}}
+    )
+    deleting = await client.delete(DEPLOYMENTS, "web", namespace=ns)
+    assert deleting["metadata"]["deletionTimestamp"]
+    assert deleting["metadata"]["generation"] == made["metadata"]["generation"] + 1
+    again = await client.delete(DEPLOYMENTS, "web", namespace=ns)
+    assert again["metadata"]["generation"] == deleting["metadata"]["generation"]
+    await client.create(
+        CONFIGMAPS, {**configmap("c", ns), "metadata": {"name": "c", "namespace": ns, **held}}
+    )
+    config = await client.delete(CONFIGMAPS, "c", namespace=ns)
+    assert config["metadata"]["deletionTimestamp"]
+    assert "generation" not in config["metadata"]
+    for resource, name in ((DEPLOYMENTS, "web"), (CONFIGMAPS, "c")):
+        await client.patch(resource, name, {"metadata": {"finalizers": None}}, namespace=ns)

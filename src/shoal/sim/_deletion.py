@@ -4,6 +4,7 @@ An object without finalizers (and, for a pod, without a running grace period) le
 and the DELETED object is returned. Otherwise it gets ``deletionTimestamp`` and stays: a namespace
 turns ``Terminating`` until its contents are gone, a CRD gets the cleanup finalizer until its custom
 resources are gone, ``Foreground`` and ``Orphan`` add their finalizers for the garbage collector.
+Getting ``deletionTimestamp`` moves the ``generation`` of the kinds that keep one.
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ def delete_object(
         return server.view(info, gone)
     if finalizers:
         new["metadata"]["finalizers"] = finalizers
+    generation = m.get("generation")
+    if isinstance(generation, int) and generation > 0:
+        # Being deleted is a new desired state: the apiserver moves the generation of kinds that keep one.
+        new["metadata"]["generation"] = generation + 1
     stored = server.store.put(info.storage, new, obj)
     if grace > 0:
         server.gc.pod_grace_started(key, str(m.get("uid")), grace)
