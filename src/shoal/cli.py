@@ -22,7 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--nodes", type=int, default=0, help="simulated nodes (needs the node actors)")
     sim.add_argument("--token", help="require 'Authorization: Bearer <token>' (401 otherwise)")
     sim.add_argument("--kubeconfig", default=".shoal/kubeconfig", help="where to write the kubeconfig")
-    sim.add_argument("--kube-version", default="1.37.1", help="the Kubernetes version /version reports")
+    sim.add_argument(
+        "--kube-version",
+        default=None,
+        help="the Kubernetes version /version and the nodes report (default: the simulator's, 1.37.1)",
+    )
 
     demo = sub.add_parser("demo", help="run the reference controllers on the embedded simulator")
     demo.add_argument("--keep-running", action="store_true", help="leave the simulator up for kubectl")
@@ -69,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             nodes=args.nodes,
             token=args.token,
             kubeconfig_path=args.kubeconfig,
-            kube_version=args.kube_version,
+            **({} if args.kube_version is None else {"kube_version": args.kube_version}),
         )
     if args.command == "demo":
         from shoal.examples.demo import run_demo
