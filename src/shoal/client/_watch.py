@@ -17,7 +17,7 @@ import aiohttp
 from shoal.api import BadRequestError, WatchEvent, WatchEventType, error_from_status
 
 from ._ndjson import NdjsonDecoder
-from ._transport import Transport
+from ._transport import Transport, TransportError
 
 log = logging.getLogger("shoal.client.watch")
 
@@ -49,6 +49,7 @@ async def read_watch(
 
     A connection that breaks mid-stream ends the iteration like a server-side close (the caller
     resumes from the last resourceVersion it saw); the drop is counted in the client's statistics.
+    Reading on after the client was closed raises :class:`TransportError`: resuming cannot help.
     """
     async with transport.stream(path, params, resource=resource) as resp:
         decoder = NdjsonDecoder()
@@ -59,6 +60,10 @@ async def read_watch(
                 transport.statistics.watch_drops += 1
                 log.debug("watch %s dropped: %s", path, exc)
                 return
+            except RuntimeError as exc:  # aiohttp's "Connection closed." once the session is gone
+                if not transport.closed:
+                    raise
+                raise TransportError(f"watch {path}: the client is closed") from exc
             if not chunk:
                 break
             for raw in decoder.feed(chunk):

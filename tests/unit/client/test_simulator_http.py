@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from shoal.api import GVK, GVR, ConflictError, GoneError, InvalidError, NotFoundError, PatchType, WatchEvent
-from shoal.client import HttpClient, resource_for, rest_mapper, watch_forever
+from shoal.client import HttpClient, TransportError, resource_for, rest_mapper, watch_forever
 from shoal.sim import Fault, Simulator
 from shoal.sim._serve import serve
 
@@ -158,3 +158,15 @@ async def test_resource_for_uses_discovery_and_sees_new_crds(client: HttpClient)
     await client.create(CRDS, crd)
     assert await resource_for(client, GVK("example.com", "v1", "Gizmo")) == GVR("example.com", "v1", "gizmos")
     assert not (await rest_mapper(client).mapping(GVK("example.com", "v1", "Gizmo"))).namespaced
+
+
+async def test_reading_a_watch_after_the_client_closed_raises_transport_error(sim: Simulator) -> None:
+    async with serve(sim) as served:
+        http = HttpClient.from_url(served.url, registry=CollectorRegistry())
+        async with http:
+            await http.create(CONFIGMAPS, configmap("a"), namespace="default")
+            events = http.watch(CONFIGMAPS, namespace="default")
+            async for _ in events:
+                break
+        with pytest.raises(TransportError, match="the client is closed"):
+            await events.__anext__()
