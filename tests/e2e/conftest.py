@@ -50,9 +50,10 @@ class BackgroundSimulator:
 
 @contextmanager
 def background_simulator(
-    *, kube_version: str = "1.37.1", token: str | None = None, **sim_options: Any
+    *, kube_version: str | None = None, token: str | None = None, **sim_options: Any
 ) -> Iterator[BackgroundSimulator]:
-    """Start a simulator served on 127.0.0.1 in a daemon thread; stop it (and its loop) on exit."""
+    """Start a simulator served on 127.0.0.1 in a daemon thread; stop it (and its loop) on exit.
+    ``kube_version``: what /version and the nodes report (default: the simulator's own)."""
     ready: concurrent.futures.Future[BackgroundSimulator] = concurrent.futures.Future()
     stopping: asyncio.Event | None = None
     loop = asyncio.new_event_loop()
@@ -62,8 +63,10 @@ def background_simulator(
         stopping = asyncio.Event()
         try:
             async with (
-                Simulator(**sim_options) as sim,
-                serve(sim, token=token, kube_version=kube_version) as served,
+                Simulator(
+                    **({} if kube_version is None else {"kube_version": kube_version}), **sim_options
+                ) as sim,
+                serve(sim, token=token) as served,
             ):
                 ready.set_result(BackgroundSimulator(served, sim, loop))
                 await stopping.wait()
