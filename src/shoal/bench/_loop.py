@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import select
 import selectors
 import sys
 import time
@@ -32,26 +33,28 @@ def precise_event_loop() -> asyncio.AbstractEventLoop:
 
     The default loop waits in ``epoll_wait``, whose timeout is whole milliseconds (rounded up), so an
     injected 0.5 ms latency would cost about 1.1 ms and the latency model would not be the one measured.
-    (uvloop's timers are milliseconds too, rounded down: 0.5 ms would cost nothing.) This loop waits in
-    ``select(2)``, whose timeout has microsecond resolution, and polls through the last
-    :data:`SPIN_SECONDS` of each timed wait, because a virtual machine's wake-up from a timed wait
-    arrives 50 to 150 µs late and a benchmark would count that lateness as the code's overhead. The
-    in-process benchmarks open few file descriptors, well under ``select``'s limit.
+    (uvloop's timers are milliseconds too, rounded down: 0.5 ms would cost nothing.) This loop keeps
+    epoll for readiness but makes its timed waits with ``select(2)`` on the epoll descriptor, whose
+    timeout has microsecond resolution, and polls through the last :data:`SPIN_SECONDS` of each timed
+    wait, because a virtual machine's wake-up from a timed wait arrives 50 to 150 µs late and a
+    benchmark would count that lateness as the code's overhead. Every other turn of the loop costs one
+    ``epoll_wait`` with a zero timeout, as on the default loop.
     """
     return asyncio.SelectorEventLoop(_PreciseSelector())
 
 
-class _PreciseSelector(selectors.SelectSelector):
-    """``select(2)`` that sleeps until :data:`SPIN_SECONDS` before the deadline, then polls to it."""
+class _PreciseSelector(selectors.DefaultSelector):
+    """epoll (kqueue on macOS) that sleeps until :data:`SPIN_SECONDS` before a timed wait's deadline, then polls to it."""
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if timeout is None or timeout <= 0:
             return super().select(timeout)
         deadline = time.monotonic() + timeout
         if timeout > SPIN_SECONDS:
-            ready = super().select(timeout - SPIN_SECONDS)
-            if ready:
-                return ready
+            # The epoll (kqueue) descriptor is readable as soon as a registered descriptor is ready.
+            readable, _, _ = select.select([self.fileno()], [], [], timeout - SPIN_SECONDS)
+            if readable:
+                return super().select(0)
         polling = time.monotonic()
         try:
             while True:
