@@ -4,7 +4,7 @@ A reconciler that creates two Secrets one after the other pays two round trips; 
 depend on each other, so one round trip is the physical limit (Gitpod's env + token Secrets). The
 hand-written fix — goroutines and a WaitGroup, or ``asyncio.gather`` — either leaks the second call when
 the first fails or hides the second error. :func:`gather` is the structured version: every awaitable
-runs as a child of one :class:`asyncio.TaskGroup`, nothing outlives the call, and the error policy is
+runs inside one :class:`asyncio.TaskGroup`, nothing outlives the call, and the error policy is
 chosen explicitly:
 
 * ``"fail_fast"`` (default): the first error cancels the calls still running; the error arrives in an
@@ -97,8 +97,9 @@ async def gather(*awaitables: Awaitable[T], mode: GatherMode = ...) -> tuple[T, 
 async def gather(*awaitables: Awaitable[Any], mode: GatherMode = "fail_fast") -> tuple[Any, ...]:
     """Await every argument concurrently and return their results as a tuple, in argument order.
 
-    Each awaitable becomes a child task of one :class:`asyncio.TaskGroup`, so when ``gather`` returns or
-    raises, every child has finished. Cancelling the caller cancels every child.
+    Every awaitable but the last becomes a child task of one :class:`asyncio.TaskGroup`; the last runs
+    in the caller's task, inside the group, after the others have started. When ``gather`` returns or
+    raises, every awaitable has finished. Cancelling the caller cancels every one of them.
 
     Args:
         awaitables: coroutines, tasks or futures; each is awaited exactly once.
@@ -120,17 +121,54 @@ async def gather(*awaitables: Awaitable[Any], mode: GatherMode = "fail_fast") ->
         raise ValueError(f"gather: mode must be 'fail_fast' or 'collect_all', got {mode!r}")
     if not awaitables:
         return ()
+    *others, last = awaitables
     if mode == "fail_fast":
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_as_coroutine(aw)) for aw in awaitables]
-        return tuple(task.result() for task in tasks)
+            tasks = [group.create_task(_as_coroutine(aw)) for aw in others]
+            final = await _await_last(last, tasks)
+        return (*(task.result() for task in tasks), final)
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_capture(aw)) for aw in awaitables]
-    results = tuple(task.result() for task in tasks)
+        tasks = [group.create_task(_capture(aw)) for aw in others]
+        final = await _await_last(_capture(last), tasks)
+    results = (*(task.result() for task in tasks), final)
     errors = [result.error for result in results if isinstance(result, _Failure)]
     if errors:
         raise ExceptionGroup(f"gather: {len(errors)} of {len(results)} failed", errors)
     return results
+
+
+async def _await_last(last: Awaitable[T], children: list[asyncio.Task[Any]]) -> T:
+    """Await the last argument in the caller's own task, then wait, still inside the group's body,
+    until the TaskGroup has seen every child finish.
+
+    A child task hands its result back to the caller two loop turns after it finishes; the caller's
+    own task has it at once. Calls of equal latency finish in the order they started, so the one
+    started last (after the children took their first step) is usually the last to finish, and then
+    nothing is left to wait for.
+
+    Waiting in the body, not in the TaskGroup's exit, matters on Python 3.11: a child that fails while
+    its parent is already exiting the group leaves the parent's cancellation count raised for good
+    (CPython gh-116720), which later ``asyncio.timeout`` and TaskGroup blocks in the same task would
+    misread. In the body, the group's own cancellation of the parent is undone when the group exits.
+    """
+    if not children:
+        return await last
+    remaining = len(children)
+    seen: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def seen_by_group(_: asyncio.Task[Any]) -> None:
+        nonlocal remaining
+        remaining -= 1
+        if not remaining and not seen.done():
+            seen.set_result(None)
+
+    for child in children:
+        child.add_done_callback(seen_by_group)  # runs after the TaskGroup's own callback for the child
+    await asyncio.sleep(0)  # the children take their first step before the last call starts
+    result = await last
+    if remaining:
+        await seen
+    return result
 
 
 def _discard(awaitable: Awaitable[Any]) -> None:

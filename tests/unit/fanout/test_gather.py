@@ -53,6 +53,61 @@ async def test_fail_fast_cancels_the_others_and_raises_an_exception_group() -> N
     assert [type(e) for e in caught.value.exceptions] == [KeyError]
 
 
+async def test_a_failure_cancels_the_last_call_too_and_the_caller_carries_on() -> None:
+    """The last awaitable runs in the caller's own task: a sibling's error must cancel it, and the
+    caller must come out of gather with its ExceptionGroup, not cancelled itself."""
+    blocker = Blocker()
+
+    async def failing() -> None:
+        await steps(1)
+        raise KeyError("env secret")
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await gather(failing(), blocker.wait_forever("tokens"))
+    assert blocker.cancelled == ["tokens"]
+    assert [type(e) for e in caught.value.exceptions] == [KeyError]
+    caller = asyncio.current_task()
+    assert caller is not None
+    assert caller.cancelling() == 0
+
+
+@pytest.mark.parametrize("head_start", [-2, -1, 0, 1, 2, 3])
+async def test_a_child_failing_around_the_last_calls_end_leaves_the_caller_uncancelled(
+    head_start: int,
+) -> None:
+    """Whichever finishes first, the child failing or the last call (run by the caller itself), the
+    caller gets the ExceptionGroup with a cancellation count of zero: on Python 3.11 a TaskGroup left
+    while a child can still fail raises that count for good (CPython gh-116720)."""
+
+    async def failing() -> None:
+        await steps(3 + head_start)
+        raise KeyError("env secret")
+
+    async def last() -> str:
+        await steps(3)
+        return "tokens"
+
+    caller = asyncio.current_task()
+    assert caller is not None
+    for _ in range(2):
+        with pytest.raises(ExceptionGroup) as caught:
+            await gather(failing(), last())
+        assert [type(e) for e in caught.value.exceptions] == [KeyError]
+        assert caller.cancelling() == 0
+
+
+async def test_calls_start_in_argument_order() -> None:
+    started: list[int] = []
+
+    async def call(i: int) -> int:
+        started.append(i)
+        await steps(1)
+        return i
+
+    assert await gather(call(0), call(1), call(2)) == (0, 1, 2)
+    assert started == [0, 1, 2]
+
+
 async def test_collect_all_reports_every_error_in_argument_order_and_cancels_nothing() -> None:
     finished: list[str] = []
 
