@@ -29,10 +29,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._loop import precise_event_loop, reduce_timer_slack
+from ._loop import SOLE_PROCESS_SPIN_SECONDS, precise_event_loop, reduce_timer_slack
 from ._measure import Measurement, Recorder, watch_until
 
 if TYPE_CHECKING:
@@ -215,7 +216,8 @@ def run_bench(scenario: str, description: str, rows: Sequence[Row], options: Ben
 
     profiler = cProfile.Profile() if options.profile else None
     reduce_timer_slack()
-    with asyncio.Runner(loop_factory=precise_event_loop) as runner:
+    # The rows run in this one process, with the simulator in-process: nothing else needs the CPU.
+    with asyncio.Runner(loop_factory=partial(precise_event_loop, SOLE_PROCESS_SPIN_SECONDS)) as runner:
         results = runner.run(
             run_rows(
                 rows,

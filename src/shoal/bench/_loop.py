@@ -18,7 +18,14 @@ import time
 from contextlib import suppress
 
 SPIN_SECONDS = 0.0003
-"""How much of each timed wait :func:`precise_event_loop` polls instead of sleeping."""
+"""How much of each timed wait :func:`precise_event_loop` polls instead of sleeping, by default: enough
+to absorb the late wake-up, little enough to leave the CPU to other processes of the same benchmark."""
+
+SOLE_PROCESS_SPIN_SECONDS = 0.005
+"""The polled tail for a benchmark that is the machine's only busy process: every wait of up to 5 ms
+(the simulator's latency profiles, the seeds' scaled delays) is polled whole, so the CPU never halts
+between a request and its reply. On a virtual machine a halted CPU comes back with cold caches, and
+the first few hundred microseconds of Python after it run 20 to 40 µs slower than the same code warm."""
 
 _polled = [0.0]
 
@@ -28,7 +35,7 @@ def polling_seconds() -> float:
     return _polled[0]
 
 
-def precise_event_loop() -> asyncio.AbstractEventLoop:
+def precise_event_loop(spin_seconds: float = SPIN_SECONDS) -> asyncio.AbstractEventLoop:
     """asyncio's selector loop, waking for its timers within a few microseconds of their deadline.
 
     The default loop waits in ``epoll_wait``, whose timeout is whole milliseconds (rounded up), so an
@@ -36,23 +43,31 @@ def precise_event_loop() -> asyncio.AbstractEventLoop:
     (uvloop's timers are milliseconds too, rounded down: 0.5 ms would cost nothing.) This loop keeps
     epoll for readiness but makes its timed waits with ``select(2)`` on the epoll descriptor, whose
     timeout has microsecond resolution, and polls through the last :data:`SPIN_SECONDS` of each timed
-    wait, because a virtual machine's wake-up from a timed wait arrives 50 to 150 µs late and a
-    benchmark would count that lateness as the code's overhead. Every other turn of the loop costs one
-    ``epoll_wait`` with a zero timeout, as on the default loop.
+    wait (``spin_seconds``; :data:`SOLE_PROCESS_SPIN_SECONDS` for a benchmark alone on the machine),
+    because a virtual machine's wake-up from a timed wait arrives 50 to 150 µs late and a benchmark would
+    count that lateness as the code's overhead. Every other turn of the loop costs one ``epoll_wait``
+    with a zero timeout, as on the default loop.
     """
-    return asyncio.SelectorEventLoop(_PreciseSelector())
+    if spin_seconds < 0:
+        raise ValueError(f"precise_event_loop: spin_seconds must be >= 0, got {spin_seconds}")
+    return asyncio.SelectorEventLoop(_PreciseSelector(spin_seconds))
 
 
 class _PreciseSelector(selectors.DefaultSelector):
-    """epoll (kqueue on macOS) that sleeps until :data:`SPIN_SECONDS` before a timed wait's deadline, then polls to it."""
+    """epoll (kqueue on macOS) that sleeps until ``spin_seconds`` before a timed wait's deadline, then
+    polls to it."""
+
+    def __init__(self, spin_seconds: float) -> None:
+        super().__init__()
+        self._spin = spin_seconds
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if timeout is None or timeout <= 0:
             return super().select(timeout)
         deadline = time.monotonic() + timeout
-        if timeout > SPIN_SECONDS:
+        if timeout > self._spin:
             # The epoll (kqueue) descriptor is readable as soon as a registered descriptor is ready.
-            readable, _, _ = select.select([self.fileno()], [], [], timeout - SPIN_SECONDS)
+            readable, _, _ = select.select([self.fileno()], [], [], timeout - self._spin)
             if readable:
                 return super().select(0)
         polling = time.monotonic()

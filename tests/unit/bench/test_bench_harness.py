@@ -12,7 +12,7 @@ import pytest
 from shoal.api import GroupVersionResource
 from shoal.bench import BenchOptions, Report, Row, Variant, VariantContext, run_bench
 from shoal.bench._harness import run_rows
-from shoal.bench._loop import polling_seconds, precise_event_loop
+from shoal.bench._loop import SOLE_PROCESS_SPIN_SECONDS, SPIN_SECONDS, polling_seconds, precise_event_loop
 
 CMS = GroupVersionResource("", "v1", "configmaps")
 
@@ -141,11 +141,13 @@ def test_run_bench_writes_json_markdown_png_and_profile(tmp_path: Path) -> None:
     assert (tmp_path / "harness-test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_precise_loop_never_wakes_a_timer_early_and_still_sees_io() -> None:
-    """The spinning tail must not return before the deadline, nor hide a descriptor that became ready."""
+@pytest.mark.parametrize("spin_seconds", [SPIN_SECONDS, SOLE_PROCESS_SPIN_SECONDS])
+def test_precise_loop_never_wakes_a_timer_early_and_still_sees_io(spin_seconds: float) -> None:
+    """The polled tail (or a wait polled whole) must not return before the deadline, nor hide a
+    descriptor that became ready."""
     import socket
 
-    loop = precise_event_loop()
+    loop = precise_event_loop(spin_seconds)
     try:
 
         async def main() -> None:
@@ -164,3 +166,8 @@ def test_precise_loop_never_wakes_a_timer_early_and_still_sees_io() -> None:
         loop.run_until_complete(main())
     finally:
         loop.close()
+
+
+def test_precise_loop_rejects_a_negative_spin() -> None:
+    with pytest.raises(ValueError, match="spin_seconds"):
+        precise_event_loop(-0.001)
