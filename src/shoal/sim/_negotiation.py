@@ -1,8 +1,9 @@
 """Content negotiation for the HTTP door: request bodies in, JSON (or Status) out.
 
 Every client decides what it sends from what the server answers, so the rules here are deliberate:
-JSON and YAML bodies are decoded; protobuf bodies are decoded only for the few kinds kubectl's typed
-clients create (``create configmap|secret|namespace``) and answered 415 otherwise; CBOR always gets 415.
+JSON and YAML bodies are decoded; protobuf bodies are decoded only for the kinds kubectl's typed
+clients create imperatively (``create configmap|secret|namespace|serviceaccount|service|deployment``)
+and answered 415 otherwise; CBOR always gets 415.
 Bodies above the apiserver's 3 MiB limit get 413 before any of them is parsed. Errors leave here as
 ``ApiError`` so the caller renders one ``Status`` shape for all of them.
 """
