@@ -103,10 +103,10 @@ def _int_or_string(data: bytes, path: str) -> int | str:
 def _time(data: bytes, path: str) -> str | None:
     """RFC 3339 in UTC, to the second (as the apiserver reads it); ``None`` for the zero time."""
     parts = _parts(data, "Time", {1: _VARINT, 2: _VARINT}, path)
-    seconds = _signed(_number(parts.get(1, 0)))
     if not parts:
         return None
     try:
+        seconds = _signed(_number(parts.get(1, 0)))
         return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         raise BadRequestError(f"{path}: time out of range") from None

@@ -40,7 +40,7 @@ def namespaces(kubectl: Kubectl) -> tuple[str, str]:
 def _create_verbosely(kubectl: Kubectl, *args: str) -> str:
     """Run an imperative create with kubectl's request log on; return that log (stderr)."""
     done = subprocess.run(
-        kubectl.command(*args, "-v=8"),
+        kubectl.command("-v=8", *args),
         capture_output=True,
         text=True,
         timeout=60,
@@ -75,11 +75,12 @@ def _stored(kubectl: Kubectl, resource: str, name: str, namespace: str) -> dict[
 def _assert_same_as_json(
     kubectl: Kubectl, namespaces: tuple[str, str], resource: str, name: str, *command: str
 ) -> dict[str, Any]:
-    """Create ``command`` imperatively and through JSON; both stored objects must match."""
+    """Create ``command`` imperatively and through JSON; both stored objects must match. The
+    namespace and output flags go first, so a container command after ``--`` stays last."""
     protobuf_ns, json_ns = namespaces
-    log = _create_verbosely(kubectl, "create", *command, "-n", protobuf_ns)
+    log = _create_verbosely(kubectl, "-n", protobuf_ns, "create", *command)
     assert PROTOBUF_REQUEST in log, "kubectl did not send a protobuf body"
-    manifest = kubectl.run("create", *command, "-n", json_ns, "--dry-run=client", "-o", "json")
+    manifest = kubectl.run("-n", json_ns, "--dry-run=client", "-o", "json", "create", *command)
     assert json.loads(manifest)["kind"]
     kubectl.run("create", "-f", "-", stdin=manifest)
     from_protobuf = _stored(kubectl, resource, name, protobuf_ns)
@@ -106,6 +107,22 @@ def test_create_deployment(kubectl: Kubectl, namespaces: tuple[str, str]) -> Non
     containers = spec["template"]["spec"]["containers"]
     assert [c["image"] for c in containers] == ["nginx", "busybox"]
     assert containers[0]["ports"][0]["containerPort"] == 8080
+
+
+def test_create_deployment_with_a_command(kubectl: Kubectl, namespaces: tuple[str, str]) -> None:
+    stored = _assert_same_as_json(
+        kubectl,
+        namespaces,
+        "deployment",
+        "sleeper",
+        "deployment",
+        "sleeper",
+        "--image=busybox",
+        "--",
+        "sleep",
+        "3600",
+    )
+    assert stored["spec"]["template"]["spec"]["containers"][0]["command"] == ["sleep", "3600"]
 
 
 @pytest.mark.parametrize(
