@@ -2,8 +2,9 @@
 
 ``Cache`` hands out one shared ``Informer`` per resource; each informer runs a ``Reflector`` (list, then
 watch with bookmarks, relist on 410, back off on errors) into an indexed store and notifies its
-``EventHandler``s. ``CachedReader`` serves ``get``/``list`` from the cache as private copies; set
-``SHOAL_CACHE_DEBUG=1`` (or ``debug=True``) to detect code that mutates cached objects in place.
+``EventHandler``s. ``CachedReader`` serves ``get``/``list`` from the cache as private copies, or with
+``copy=False`` as the shared cached dicts (read-only); set ``SHOAL_CACHE_DEBUG=1`` (or ``debug=True``)
+to detect code that mutates cached objects in place.
 """
 
 from ._cache import Cache as Cache, CacheOptions as CacheOptions

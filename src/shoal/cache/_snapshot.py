@@ -33,12 +33,14 @@ def debug_from_env() -> bool:
 
 
 class CacheMutationError(ShoalError):
-    """A cached object was changed in place: some handler, predicate or index function mutated it."""
+    """A cached object was changed in place: some handler, predicate, index function or reader of shared
+    dicts (``copy=False``) mutated it."""
 
     def __init__(self, resource: GroupVersionResource, key: ObjectKey) -> None:
         super().__init__(
             f"cached {resource.group_resource} {key} was mutated in place; "
-            "event handlers, predicates and index functions must not change the objects they receive"
+            "event handlers, predicates, index functions and copy=False reads must not change the objects "
+            "they receive (shoal.api.deep_copy gives a private copy)"
         )
         self.resource = resource
         self.key = key

@@ -89,7 +89,8 @@ class ReconcileContext:
 
     Read-only attributes:
         client: the API client, for writes (and reads that must not be stale).
-        reader: the cached reader: gets and lists from memory, as private copies.
+        reader: the cached reader: gets and lists from memory, as private copies (with ``copy=False``,
+            the cache's shared dicts, which must not be changed).
         log: a logger carrying the controller name, the request and ``reconcile_id``.
         memo: a reconcile-scoped memo (single-flight per key), discarded when the reconcile ends.
         recorder: posts Kubernetes Events about objects.

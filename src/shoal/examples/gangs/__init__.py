@@ -34,7 +34,6 @@ from ._podcliqueset import (
     PodCliqueSetStatusReconciler as PodCliqueSetStatusReconciler,
 )
 from ._status import STATUS_BATCH_SECONDS as STATUS_BATCH_SECONDS, StatusBatcher as StatusBatcher
-from ._views import CacheView as CacheView
 
 __all__ = [
     "COMPONENTS",
@@ -46,7 +45,6 @@ __all__ = [
     "RECONCILE_TRIGGER",
     "SCHEDULING_GATE",
     "STATUS_BATCH_SECONDS",
-    "CacheView",
     "PodCliqueReconciler",
     "PodCliqueSetReconciler",
     "PodCliqueSetStatusReconciler",

@@ -126,7 +126,7 @@ def add_gang_controllers(
             .watches(PODCLIQUES, pod_to_podcliqueset, predicates=[STATUS_CHANGED])
             .named("podcliqueset-status")
             .with_options(options)
-            .complete(PodCliqueSetStatusReconciler(cache=manager.cache, status_batch_seconds=batch))
+            .complete(PodCliqueSetStatusReconciler(status_batch_seconds=batch))
         )
     pcs = (
         pcs_builder.named(f"podcliqueset{suffix}")
@@ -135,7 +135,6 @@ def add_gang_controllers(
             PodCliqueSetReconciler(
                 seed_faithful=seed_faithful,
                 status_on_sync=seed_faithful,
-                cache=manager.cache,
                 status_batch_seconds=batch,
             )
         )
@@ -144,9 +143,7 @@ def add_gang_controllers(
         pclq_builder.watches(PODGANGS, podgang_to_podcliques)
         .named(f"podclique{suffix}")
         .with_options(options)
-        .complete(
-            PodCliqueReconciler(seed_faithful=seed_faithful, cache=manager.cache, status_batch_seconds=batch)
-        )
+        .complete(PodCliqueReconciler(seed_faithful=seed_faithful, status_batch_seconds=batch))
     )
     return pcs, pclq
 

@@ -4,9 +4,10 @@ Grove's PodClique controller creates pods with a scheduling gate and removes the
 pod is listed in a PodGang the PodCliqueSet controller marked Initialized, so a gang is never
 half-scheduled. Pods are created and ungated concurrently (Grove slow-starts them), the pod list is
 read once per reconcile through the reconcile-scoped memo (an owner-UID index lookup, not a label scan
-of the namespace) as the informer's shared dicts (:class:`CacheView`, no copy), and the status is
-written only when it changes, progress batched in time (:class:`StatusBatcher`). ``seed_faithful``
-reads private copies and writes the status on every reconcile, as Grove did before PR #545.
+of the namespace) as the informer's shared dicts (``ctx.reader`` with ``copy=False``: the reconciler
+only compares them), and the status is written only when it changes, progress batched in time
+(:class:`StatusBatcher`). ``seed_faithful`` reads private copies and writes the status on every
+reconcile, as Grove did before PR #545.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 from typing import Any
 
 from shoal.api import AlreadyExistsError, NotFoundError, Object
-from shoal.cache import Cache
+from shoal.cache import INDEX_OWNER_UID
 from shoal.controller import ReconcileContext, Request, Result
 from shoal.fanout import gather
 
@@ -35,7 +36,6 @@ from ._crd import (
     pod_names,
 )
 from ._status import STATUS_BATCH_SECONDS, StatusBatcher, observed_generation_moved
-from ._views import CacheView
 
 
 def pod_object(pclq: Object, name: str) -> Object:
@@ -86,55 +86,54 @@ def available(pclq: Object, status: dict[str, Any]) -> bool:
     return int(status.get("readyReplicas") or 0) >= int(pclq["spec"].get("minAvailable") or 0)
 
 
-async def clique_pods(ctx: ReconcileContext, view: CacheView, pclq: Object) -> list[Object]:
-    """The pods owned by ``pclq`` (read-only), read once per reconcile (memoised by the PodClique's
-    UID). The list is the reconcile's own: pods created or ungated in it replace their entries."""
+async def clique_pods(ctx: ReconcileContext, pclq: Object, *, copy: bool = False) -> list[Object]:
+    """The pods owned by ``pclq`` (the cache's shared dicts, read-only, unless ``copy``), read once per
+    reconcile (memoised by the PodClique's UID). The list is the reconcile's own: pods created or
+    ungated in it replace their entries."""
     uid = pclq["metadata"]["uid"]
+    namespace = pclq["metadata"]["namespace"]
 
     async def fetch() -> list[Object]:
-        return await view.owned(ctx, PODS, pclq["metadata"]["namespace"], uid)
+        return await ctx.reader.list(PODS, namespace=namespace, index=(INDEX_OWNER_UID, uid), copy=copy)
 
     pods: list[Object] = await ctx.memo.get(("pclq-pods", uid), fetch)
     return pods
 
 
-async def podclique(ctx: ReconcileContext, view: CacheView, name: str, namespace: str) -> Object:
-    """A PodClique from the cache (read-only), read once per reconcile."""
+async def podclique(ctx: ReconcileContext, name: str, namespace: str, *, copy: bool = False) -> Object:
+    """A PodClique from the cache (shared, read-only, unless ``copy``), read once per reconcile."""
 
     async def fetch() -> Object:
-        return await view.get(ctx, PODCLIQUES, name, namespace)
+        return await ctx.reader.get(PODCLIQUES, name, namespace=namespace, copy=copy)
 
     pclq: Object = await ctx.memo.get(("pclq", namespace, name), fetch)
     return pclq
 
 
-async def gang_complete(ctx: ReconcileContext, view: CacheView, gang: Object) -> bool:
+async def gang_complete(ctx: ReconcileContext, gang: Object, *, copy: bool = False) -> bool:
     """Whether every pod the gang lists exists (read through the memoised clique pod lists)."""
     namespace = gang["metadata"]["namespace"]
     for group in gang["spec"]["podgroups"]:
         try:
-            pclq = await podclique(ctx, view, group["name"], namespace)
+            pclq = await podclique(ctx, group["name"], namespace, copy=copy)
         except NotFoundError:
             return False
-        names = {p["metadata"]["name"] for p in await clique_pods(ctx, view, pclq)}
+        names = {p["metadata"]["name"] for p in await clique_pods(ctx, pclq, copy=copy)}
         if any(ref["name"] not in names for ref in group["podReferences"]):
             return False
     return True
 
 
 class PodCliqueReconciler:
-    """Reconciles PodCliques; ``seed_faithful`` copies every read and writes status unconditionally
-    (the "before"). ``cache`` (the manager's) lets reads share the informer's dicts."""
+    """Reconciles PodCliques, reading the cache's shared dicts; ``seed_faithful`` copies every read and
+    writes status unconditionally (the "before")."""
 
     def __init__(
-        self,
-        *,
-        seed_faithful: bool = False,
-        cache: Cache | None = None,
-        status_batch_seconds: float = STATUS_BATCH_SECONDS,
+        self, *, seed_faithful: bool = False, status_batch_seconds: float = STATUS_BATCH_SECONDS
     ) -> None:
         self.seed_faithful = seed_faithful
-        self.view = CacheView(None if seed_faithful else cache)
+        self.copy = seed_faithful
+        """Read private copies from the cache (the seed's reads) instead of its shared dicts."""
         self.statuses = StatusBatcher(PODCLIQUES, seconds=status_batch_seconds)
         self._ungated: dict[tuple[str, str], set[str]] = {}
         """Per PodClique, the UIDs of pods whose gate this reconciler removed and the cache still shows
@@ -143,14 +142,14 @@ class PodCliqueReconciler:
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
-            pclq = await self.view.get(ctx, PODCLIQUES, request.name, request.namespace)
+            pclq = await ctx.reader.get(PODCLIQUES, request.name, namespace=request.namespace, copy=self.copy)
         except NotFoundError:
             self._forget(request)
             return None
         if pclq["metadata"].get("deletionTimestamp"):
             self._forget(request)
             return None
-        pods = await clique_pods(ctx, self.view, pclq)
+        pods = await clique_pods(ctx, pclq, copy=self.copy)
         await self._create_missing(ctx, pclq, pods)
         await self._ungate(ctx, pclq, pods)
         return await self._write_status(ctx, pclq, pods)
@@ -190,13 +189,15 @@ class PodCliqueReconciler:
             return
         namespace = pclq["metadata"]["namespace"]
         try:
-            gang = await self.view.get(ctx, PODGANGS, pclq["spec"]["podGang"], namespace)
+            gang = await ctx.reader.get(
+                PODGANGS, pclq["spec"]["podGang"], namespace=namespace, copy=self.copy
+            )
         except NotFoundError:
             return
         if self.seed_faithful:
             complete = condition_true(gang, INITIALIZED)
         else:
-            complete = await gang_complete(ctx, self.view, gang)
+            complete = await gang_complete(ctx, gang, copy=self.copy)
         if not complete:
             return
         listed = {

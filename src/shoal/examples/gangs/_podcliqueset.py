@@ -6,15 +6,16 @@ starts when the ones it needs are done (RoleBinding after ServiceAccount and Rol
 ServiceAccount their pods run as), and every per-replica write inside a component runs concurrently.
 Grove filled a PodGang from the pods its PodCliques had created, so it waited for them; here a PodGang
 lists its pods by their stable names, so it needs nothing and is written first: a PodClique's first
-reconcile finds its gang in the cache and creates and ungates its pods in one pass. Objects are compared against the informer
-cache's shared dicts (:class:`CacheView`, no copy) and written only when they differ
-(:func:`create_or_patch`), the PodCliqueSet status only when it changes (progress batched in time,
-:class:`StatusBatcher`), and the pod lists are read once per reconcile through the memo. Components this shape
-does not use (autoscaler, compute domain, resource claim, scaling group) are declared and do nothing;
-Role and RoleBinding are written only with ``rbac=True``, since the simulator serves no RBAC API.
+reconcile finds its gang in the cache and creates and ungates its pods in one pass. Objects are
+compared against the informer cache's shared dicts (``ctx.reader`` with ``copy=False``) and written
+only when they differ (:func:`create_or_patch`, given a private copy), the PodCliqueSet status only
+when it changes (progress batched in time, :class:`StatusBatcher`), and the pod lists are read once per
+reconcile through the memo. Components this shape does not use (autoscaler, compute domain, resource
+claim, scaling group) are declared and do nothing; Role and RoleBinding are written only with
+``rbac=True``, since the simulator serves no RBAC API.
 
-``seed_faithful`` is the "before": the same components one after another, the PodGangs in a loop, and
-the status written on every reconcile.
+``seed_faithful`` is the "before": the same components one after another, the PodGangs in a loop,
+the status written on every reconcile, and every read a private copy.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from shoal.api import AlreadyExistsError, NotFoundError, Object, deep_copy
-from shoal.cache import Cache
+from shoal.cache import INDEX_OWNER_UID
 from shoal.controller import ReconcileContext, Request, Result
 from shoal.fanout import ComponentGraph, create_or_patch, gather, update_status_if_changed
 
@@ -50,7 +51,6 @@ from ._crd import (
 )
 from ._podclique import gang_complete
 from ._status import STATUS_BATCH_SECONDS, StatusBatcher, observed_generation_moved
-from ._views import CacheView
 
 Sync = Callable[[], Awaitable[object]]
 
@@ -206,11 +206,11 @@ class PodCliqueSetReconciler:
         seed_faithful: bool = False,
         rbac: bool = False,
         status_on_sync: bool = True,
-        cache: Cache | None = None,
         status_batch_seconds: float = STATUS_BATCH_SECONDS,
     ) -> None:
         self.seed_faithful = seed_faithful
-        self.view = CacheView(None if seed_faithful else cache)
+        self.copy = seed_faithful
+        """Read private copies from the cache (the seed's reads) instead of its shared dicts."""
         self.statuses = StatusBatcher(PODCLIQUESETS, seconds=status_batch_seconds)
         self.rbac = rbac
         self.status_on_sync = status_on_sync
@@ -220,7 +220,9 @@ class PodCliqueSetReconciler:
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
-            pcs = await self.view.get(ctx, PODCLIQUESETS, request.name, request.namespace)
+            pcs = await ctx.reader.get(
+                PODCLIQUESETS, request.name, namespace=request.namespace, copy=self.copy
+            )
         except NotFoundError:
             self.statuses.forget(request.namespace, request.name)
             return None
@@ -277,7 +279,7 @@ class PodCliqueSetReconciler:
         result is read-only."""
         m = desired["metadata"]
         try:
-            current = await self.view.get(ctx, resource, m["name"], m.get("namespace") or "")
+            current = await ctx.reader.get(resource, m["name"], namespace=m.get("namespace"), copy=self.copy)
         except NotFoundError:
             try:  # not in the cache: create without a live GET (a GET costs a token too)
                 return await ctx.client.create(resource, desired, namespace=m.get("namespace"))
@@ -298,7 +300,7 @@ class PodCliqueSetReconciler:
             gang = await self._apply(ctx, PODGANGS, podgang_object(pcs, replica))
             if not self.seed_faithful or gang is None or condition_true(gang, INITIALIZED):
                 return
-            if await gang_complete(ctx, self.view, gang):
+            if await gang_complete(ctx, gang, copy=self.copy):
                 await update_status_if_changed(ctx.client, PODGANGS, gang, _initialized)
 
         return sync
@@ -312,7 +314,8 @@ class PodCliqueSetReconciler:
         replica, or all of them), a new replica count or generation is written at once, and the
         counts in between wait for the batch (see :mod:`._status`)."""
         m = pcs["metadata"]
-        pclqs = await self.view.owned(ctx, PODCLIQUES, m["namespace"], m["uid"])
+        owned = (INDEX_OWNER_UID, m["uid"])
+        pclqs = await ctx.reader.list(PODCLIQUES, namespace=m["namespace"], index=owned, copy=self.copy)
         available: dict[str, bool] = {}
         for pclq in pclqs:
             replica = pclq["metadata"]["labels"].get(REPLICA_LABEL, "")
@@ -364,14 +367,12 @@ class PodCliqueSetStatusReconciler:
     """Recomputes only a PodCliqueSet's status; runs on PodClique status changes, so the full
     component sync runs only when a spec or an owned object's spec changes."""
 
-    def __init__(
-        self, *, cache: Cache | None = None, status_batch_seconds: float = STATUS_BATCH_SECONDS
-    ) -> None:
-        self._sets = PodCliqueSetReconciler(cache=cache, status_batch_seconds=status_batch_seconds)
+    def __init__(self, *, status_batch_seconds: float = STATUS_BATCH_SECONDS) -> None:
+        self._sets = PodCliqueSetReconciler(status_batch_seconds=status_batch_seconds)
 
     async def reconcile(self, ctx: ReconcileContext, request: Request) -> Result | None:
         try:
-            pcs = await self._sets.view.get(ctx, PODCLIQUESETS, request.name, request.namespace)
+            pcs = await ctx.reader.get(PODCLIQUESETS, request.name, namespace=request.namespace, copy=False)
         except NotFoundError:
             self._sets.statuses.forget(request.namespace, request.name)
             return None
