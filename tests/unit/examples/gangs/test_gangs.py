@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from shoal.cache import DEBUG_ENV
+from shoal.api import GroupVersionResource
+from shoal.cache import DEBUG_ENV, CachedReader
 from shoal.examples.gangs import (
     PCS_LABEL,
     PODCLIQUES,
@@ -58,8 +60,27 @@ async def quiet(sim: Simulator) -> None:
         await asyncio.sleep(0.2)
 
 
+def record_reads(monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str, bool]]:
+    """Record every cached read as ``(method, resource, copy)``."""
+    reads: set[tuple[str, str, bool]] = set()
+    get, list_ = CachedReader.get, CachedReader.list
+
+    async def recorded_get(self: CachedReader, resource: GroupVersionResource, *args: Any, **kw: Any) -> Any:
+        reads.add(("get", resource.resource, kw.get("copy", True)))
+        return await get(self, resource, *args, **kw)
+
+    async def recorded_list(self: CachedReader, resource: GroupVersionResource, **kw: Any) -> Any:
+        reads.add(("list", resource.resource, kw.get("copy", True)))
+        return await list_(self, resource, **kw)
+
+    monkeypatch.setattr(CachedReader, "get", recorded_get)
+    monkeypatch.setattr(CachedReader, "list", recorded_list)
+    return reads
+
+
 @pytest.mark.parametrize("seed_faithful", [False, True], ids=["shoal", "before"])
-async def test_deploy_steady_state_and_delete(seed_faithful: bool) -> None:
+async def test_deploy_steady_state_and_delete(seed_faithful: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = record_reads(monkeypatch)
     async with Simulator(nodes=4, node_options=NODES) as sim:
         client = sim.client(user_agent="gangs")
         await install(sim.client(user_agent="setup"))
@@ -103,6 +124,16 @@ async def test_deploy_steady_state_and_delete(seed_faithful: bool) -> None:
                     and not stored(sim, "podcliquesets.gangs.shoal.dev")
                 )
             )
+    # Shoal compares against the cache's shared dicts; the seed reads private copies.
+    assert {(verb, resource) for verb, resource, _ in reads} >= {
+        ("get", "podcliquesets"),
+        ("get", "podcliques"),
+        ("get", "podgangs"),
+        ("get", "services"),
+        ("list", "pods"),
+        ("list", "podcliques"),
+    }
+    assert {copy for _, _, copy in reads} == {seed_faithful}
 
 
 async def test_pods_stay_gated_until_their_gang_is_complete() -> None:
