@@ -10,16 +10,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 __all__ = ["eventually"]
 
 
+@overload
 async def eventually(
-    condition: Callable[[], T | Awaitable[T]], *, within: float = 10.0, every: float = 0.005
-) -> T:
+    condition: Callable[[], Awaitable[T]], *, within: float = ..., every: float = ...
+) -> T: ...
+@overload
+async def eventually(condition: Callable[[], T], *, within: float = ..., every: float = ...) -> T: ...
+
+
+async def eventually(condition: Callable[[], Any], *, within: float = 10.0, every: float = 0.005) -> Any:
     """Call ``condition`` (sync or async) until it returns something truthy, and return that.
 
     Raises:

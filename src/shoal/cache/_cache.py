@@ -53,7 +53,7 @@ class Cache:
         self._informers: dict[GroupVersionResource, Informer] = {}
         self._tg: asyncio.TaskGroup | None = None
         self.reader = CachedReader(self)
-        """A reader over this cache that returns private copies."""
+        """A reader over this cache: private copies, or the shared dicts with ``copy=False``."""
 
     @property
     def running(self) -> bool:
