@@ -229,6 +229,21 @@ async def test_unknown_fields_of_built_in_kinds_are_dropped(client: Client, ns: 
     assert "bogus" not in await client.get(CONFIGMAPS, "a", namespace=ns)
 
 
+async def test_a_null_creation_timestamp_in_a_pod_template_is_not_stored(client: Client, ns: str) -> None:
+    """kubectl up to 1.33 sends ``creationTimestamp: null`` in a template's metadata; the apiserver
+    decodes it as a zero time and, since 1.35, leaves a zero time out. Create and update alike."""
+    body = deployment("web", ns)
+    body["spec"]["template"]["metadata"]["creationTimestamp"] = None
+    made = await client.create(DEPLOYMENTS, body)
+    assert made["spec"]["template"]["metadata"] == {"labels": {"app": "web"}}
+    made["spec"]["template"]["metadata"]["creationTimestamp"] = None
+    made["spec"]["replicas"] = 2
+    updated = await client.update(DEPLOYMENTS, made)
+    assert updated["spec"]["template"]["metadata"] == {"labels": {"app": "web"}}
+    stored = await client.get(DEPLOYMENTS, "web", namespace=ns)
+    assert "creationTimestamp" not in stored["spec"]["template"]["metadata"]
+
+
 async def test_generate_name_keeps_names_within_63_characters(client: Client, ns: str) -> None:
     made = await client.create(CONFIGMAPS, {"metadata": {"generateName": "x" * 70, "namespace": ns}})
     name = made["metadata"]["name"]

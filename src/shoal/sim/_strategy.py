@@ -170,7 +170,29 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> 
         obj["spec"] = spec
     if info.storage == "secrets":
         _fold_string_data(obj)
+    if info.storage in _POD_TEMPLATE_OWNERS:
+        _drop_zero_template_timestamp(obj)
     return obj
+
+
+_POD_TEMPLATE_OWNERS = frozenset({"deployments.apps", "replicasets.apps"})
+"""Kinds with a pod template whose ``metadata`` is an ObjectMeta of its own."""
+
+
+def _drop_zero_template_timestamp(obj: dict[str, Any]) -> None:
+    """Drop ``spec.template.metadata.creationTimestamp: null``, as the apiserver does when it decodes
+    the JSON into its types and encodes them again (a zero time is omitted since Kubernetes 1.35;
+    kubectl up to 1.33 still sends the null). The nested dicts are replaced, not changed in place."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return
+    meta_ = template.get("metadata")
+    if isinstance(meta_, dict) and "creationTimestamp" in meta_ and meta_["creationTimestamp"] is None:
+        kept = {k: v for k, v in meta_.items() if k != "creationTimestamp"}
+        obj["spec"] = {**spec, "template": {**template, "metadata": kept}}
 
 
 _INITIAL_STATUS: dict[str, dict[str, Any]] = {
@@ -265,6 +287,8 @@ def prepare_update(
             new.pop("status", None)
     if info.storage == "secrets":
         _fold_string_data(new)
+    if info.storage in _POD_TEMPLATE_OWNERS:
+        _drop_zero_template_timestamp(new)
     if not _same_desired_state(new, old, info):
         causes = validate_update(info, new, old) or validate_spec(info, new)
         if causes:

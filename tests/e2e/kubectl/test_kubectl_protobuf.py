@@ -51,23 +51,9 @@ def _create_verbosely(kubectl: Kubectl, *args: str) -> str:
     return done.stderr
 
 
-def _without_null_timestamps(value: Any) -> Any:
-    """``value`` without ``creationTimestamp: null`` anywhere: kubectl up to 1.33 writes it into a pod
-    template's metadata in JSON, where the protobuf body carries the same zero time as nothing."""
-    if isinstance(value, dict):
-        return {
-            k: _without_null_timestamps(v)
-            for k, v in value.items()
-            if not (k == "creationTimestamp" and v is None)
-        }
-    if isinstance(value, list):
-        return [_without_null_timestamps(v) for v in value]
-    return value
-
-
 def _stored(kubectl: Kubectl, resource: str, name: str, namespace: str) -> dict[str, Any]:
     """The stored object without the metadata the server sets."""
-    obj: dict[str, Any] = _without_null_timestamps(kubectl.json("get", resource, name, "-n", namespace))
+    obj: dict[str, Any] = kubectl.json("get", resource, name, "-n", namespace)
     obj["metadata"] = {k: v for k, v in obj["metadata"].items() if k not in _SERVER_METADATA}
     return obj
 
