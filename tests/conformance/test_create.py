@@ -231,7 +231,7 @@ async def test_unknown_fields_of_built_in_kinds_are_dropped(client: Client, ns: 
 
 async def test_a_null_creation_timestamp_in_a_pod_template_is_not_stored(client: Client, ns: str) -> None:
     """kubectl up to 1.33 sends ``creationTimestamp: null`` in a template's metadata; the apiserver
-    decodes it as a zero time and, since 1.35, leaves a zero time out. Create and update alike."""
+    decodes it as a zero time, which the version the simulator reports leaves out. Create and update."""
     body = deployment("web", ns)
     body["spec"]["template"]["metadata"]["creationTimestamp"] = None
     made = await client.create(DEPLOYMENTS, body)

@@ -180,9 +180,10 @@ _POD_TEMPLATE_OWNERS = frozenset({"deployments.apps", "replicasets.apps"})
 
 
 def _drop_zero_template_timestamp(obj: dict[str, Any]) -> None:
-    """Drop ``spec.template.metadata.creationTimestamp: null``, as the apiserver does when it decodes
-    the JSON into its types and encodes them again (a zero time is omitted since Kubernetes 1.35;
-    kubectl up to 1.33 still sends the null). The nested dicts are replaced, not changed in place."""
+    """Drop ``spec.template.metadata.creationTimestamp: null``, as the apiserver of the version the
+    simulator reports does when it decodes the JSON into its types and encodes them again: a zero time
+    is left out (kubectl 1.37's own JSON leaves it out; kubectl up to 1.33 still sends the null). The
+    nested dicts are replaced, not changed in place."""
     spec = obj.get("spec")
     if not isinstance(spec, dict):
         return
