@@ -33,7 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._loop import SOLE_PROCESS_SPIN_SECONDS, precise_event_loop, reduce_timer_slack
+from ._loop import SOLE_PROCESS_SPIN_SECONDS, precise_event_loop, reduce_timer_slack, short_polling
 from ._measure import Measurement, Recorder, watch_until
 
 if TYPE_CHECKING:
@@ -199,11 +199,12 @@ async def run_rows(
                 bar.update(task, description=f"{row.key} {variant.name}")
                 measured.append(await run_variant(row, variant, quick=quick, scale=scale))
                 if profiler is not None and variant.name == "shoal":
-                    profiler.enable()
-                    try:
-                        await run_variant(row, variant, quick=quick, scale=scale)
-                    finally:
-                        profiler.disable()
+                    with short_polling():
+                        profiler.enable()
+                        try:
+                            await run_variant(row, variant, quick=quick, scale=scale)
+                        finally:
+                            profiler.disable()
                 bar.advance(task)
             results.append((row, measured))
     return results

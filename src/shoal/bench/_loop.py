@@ -15,7 +15,8 @@ import select
 import selectors
 import sys
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 SPIN_SECONDS = 0.0003
 """How much of each timed wait :func:`precise_event_loop` polls instead of sleeping, by default: enough
@@ -28,6 +29,7 @@ between a request and its reply. On a virtual machine a halted CPU comes back wi
 the first few hundred microseconds of Python after it run 20 to 40 µs slower than the same code warm."""
 
 _polled = [0.0]
+_spin_cap: list[float | None] = [None]
 
 
 def polling_seconds() -> float:
@@ -65,9 +67,11 @@ class _PreciseSelector(selectors.DefaultSelector):
         if timeout is None or timeout <= 0:
             return super().select(timeout)
         deadline = time.monotonic() + timeout
-        if timeout > self._spin:
+        cap = _spin_cap[0]
+        spin = self._spin if cap is None else min(self._spin, cap)
+        if timeout > spin:
             # The epoll (kqueue) descriptor is readable as soon as a registered descriptor is ready.
-            readable, _, _ = select.select([self.fileno()], [], [], timeout - self._spin)
+            readable, _, _ = select.select([self.fileno()], [], [], timeout - spin)
             if readable:
                 return super().select(0)
         polling = time.monotonic()
@@ -78,6 +82,17 @@ class _PreciseSelector(selectors.DefaultSelector):
                     return ready
         finally:
             _polled[0] += time.monotonic() - polling
+
+
+@contextmanager
+def short_polling() -> Iterator[None]:
+    """Within the block, precise loops poll no more than the last :data:`SPIN_SECONDS` of a wait:
+    a profiled pass, whose times are not reported, then profiles the code rather than the polling."""
+    previous, _spin_cap[0] = _spin_cap[0], SPIN_SECONDS
+    try:
+        yield
+    finally:
+        _spin_cap[0] = previous
 
 
 def reduce_timer_slack() -> None:

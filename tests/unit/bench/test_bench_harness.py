@@ -171,3 +171,33 @@ def test_precise_loop_never_wakes_a_timer_early_and_still_sees_io(spin_seconds: 
 def test_precise_loop_rejects_a_negative_spin() -> None:
     with pytest.raises(ValueError, match="spin_seconds"):
         precise_event_loop(-0.001)
+
+
+def test_short_polling_makes_a_sole_process_loop_sleep_through_most_of_a_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A loop that polls waits of up to 5 ms whole sleeps through a 2 ms wait's start inside
+    ``short_polling`` (the profiled pass), and not outside it."""
+    import select as select_module
+
+    from shoal.bench import _loop
+
+    timed: list[float] = []
+    real_select = select_module.select
+
+    def recording_select(r: Any, w: Any, x: Any, timeout: float | None = None) -> Any:
+        if timeout:
+            timed.append(timeout)
+        return real_select(r, w, x, timeout)
+
+    monkeypatch.setattr(_loop.select, "select", recording_select)
+    loop = precise_event_loop(SOLE_PROCESS_SPIN_SECONDS)
+    try:
+        loop.run_until_complete(asyncio.sleep(0.002))
+        assert timed == []
+        with _loop.short_polling():
+            loop.run_until_complete(asyncio.sleep(0.002))
+        assert len(timed) == 1
+        assert timed[0] <= 0.002 - SPIN_SECONDS
+    finally:
+        loop.close()
