@@ -230,6 +230,8 @@ def run_bench(scenario: str, description: str, rows: Sequence[Row], options: Ben
         )
     report = Report.from_results(scenario, description, results, quick=options.quick, scale=options.scale)
     report.print_table()
+    if report.exit_status():
+        print(f"goals missed: {', '.join(report.missed_goals)}")
     report.write(options.out_dir)
     if profiler is not None:
         options.out_dir.mkdir(parents=True, exist_ok=True)

@@ -93,5 +93,7 @@ def rows(quick: bool) -> list[Row]:
 
 
 def run(options: BenchOptions) -> int:
-    run_bench("nodes", "simulated nodes: pods to Ready without a controller", rows(options.quick), options)
-    return 0
+    report = run_bench(
+        "nodes", "simulated nodes: pods to Ready without a controller", rows(options.quick), options
+    )
+    return report.exit_status()

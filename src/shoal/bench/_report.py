@@ -109,6 +109,16 @@ class Report:
     def row(self, key: str) -> RowResult:
         return next(r for r in self.rows if r.key == key)
 
+    @property
+    def missed_goals(self) -> list[str]:
+        """Keys of the rows whose ``shoal`` median is over the goal the issue set."""
+        return [r.key for r in self.rows if r.goal_met is False]
+
+    def exit_status(self) -> int:
+        """The command's exit status: 1 when a goal was missed at full size, else 0 (``--quick``
+        sizes check that a scenario works and judge no goal)."""
+        return 1 if self.missed_goals and not self.quick else 0
+
     # -- rendering -------------------------------------------------------------------------------
 
     def lines(self) -> list[tuple[str, ...]]:

@@ -201,3 +201,43 @@ def test_short_polling_makes_a_sole_process_loop_sleep_through_most_of_a_wait(
         assert timed[0] <= 0.002 - SPIN_SECONDS
     finally:
         loop.close()
+
+
+async def test_a_missed_goal_fails_the_command_at_full_size_only() -> None:
+    unreachable = Row(
+        key="T-3",
+        title="a goal no run meets",
+        variants=(Variant("shoal", unwindowed),),
+        ideal_seconds=0.0005,
+        goal_seconds=1e-9,
+    )
+    met = Row(
+        key="T-4",
+        title="a goal every run meets",
+        variants=(Variant("shoal", unwindowed),),
+        ideal_seconds=0.0005,
+        goal_seconds=60.0,
+    )
+    results = await run_rows([unreachable, met], progress=False)
+    full = Report.from_results("goals", "test", results)
+    assert full.missed_goals == ["T-3"]
+    assert full.exit_status() == 1
+    assert Report.from_results("goals", "test", results, quick=True).exit_status() == 0
+    assert Report.from_results("goals", "test", results[1:]).exit_status() == 0
+
+
+def test_the_patterns_goals_are_judged_on_every_row_that_has_one() -> None:
+    from shoal.bench._patterns import missed_goals
+
+    good = {
+        "gitpod": {"shoal_ms": 2.068},
+        "overhead": {"gather_us_per_item": 8.3, "bounded_map_us_per_item": 3.8},
+        "argo": {"shoal_calls": 1},
+    }
+    assert missed_goals(good) == []
+    bad = {
+        "gitpod": {"shoal_ms": 2.11},
+        "overhead": {"gather_us_per_item": 8.3, "bounded_map_us_per_item": 21.0},
+        "argo": {"shoal_calls": 2},
+    }
+    assert missed_goals(bad) == ["gitpod: 2 Secret creates", "overhead per item", "argo: single-flight"]

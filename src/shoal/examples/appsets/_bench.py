@@ -204,7 +204,7 @@ def run(options: BenchOptions) -> int:
     n = 50 if options.quick else max(1, round(808 * options.scale))
     worker_counts = (1, 10) if options.quick else (1, 10, 20, 50)
     depths: DepthSeries = {}
-    run_bench(
+    report = run_bench(
         "appsets",
         f"Argo CD ApplicationSet: a new appset behind {n} others (time-scaled x{SCALE:g})",
         _rows(n, worker_counts, depths),
@@ -217,4 +217,4 @@ def run(options: BenchOptions) -> int:
     (out / "appsets-queue.json").write_bytes(
         orjson.dumps({"sample_every_seconds": SAMPLE_EVERY, "time_scale": SCALE, "series": depths})
     )
-    return 0
+    return report.exit_status()

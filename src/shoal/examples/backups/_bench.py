@@ -154,4 +154,4 @@ def run(options: BenchOptions) -> int:
         rows(options),
         options,
     )
-    return 0 if all(r.goal_met is not False for r in report.rows) or options.quick else 1
+    return report.exit_status()

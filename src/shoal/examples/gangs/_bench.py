@@ -169,4 +169,4 @@ def run(options: BenchOptions) -> int:
     )
     report.write(options.out_dir)
     sys.stdout.write(report.notes[-1] + "\n")
-    return 0
+    return report.exit_status()

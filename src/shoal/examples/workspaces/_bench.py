@@ -199,7 +199,7 @@ def run(options: BenchOptions) -> int:
     level = controller_log.level
     controller_log.setLevel(logging.ERROR)  # the seed's reconciler conflicts and retries by design
     try:
-        run_bench("workspaces", DESCRIPTION, rows(quick=options.quick, scale=options.scale), options)
+        report = run_bench("workspaces", DESCRIPTION, rows(quick=options.quick, scale=options.scale), options)
     finally:
         controller_log.setLevel(level)
-    return 0
+    return report.exit_status()
