@@ -98,8 +98,9 @@ async def gather(*awaitables: Awaitable[Any], mode: GatherMode = "fail_fast") ->
     """Await every argument concurrently and return their results as a tuple, in argument order.
 
     Every awaitable but the last becomes a child task of one :class:`asyncio.TaskGroup`; the last runs
-    in the caller's task, inside the group, after the others have started. When ``gather`` returns or
-    raises, every awaitable has finished. Cancelling the caller cancels every one of them.
+    in the caller's task, inside the group, after the others have started (so it sees and may set the
+    caller's context variables; the children run in copies of them, as tasks do). When ``gather``
+    returns or raises, every awaitable has finished. Cancelling the caller cancels every one of them.
 
     Args:
         awaitables: coroutines, tasks or futures; each is awaited exactly once.
