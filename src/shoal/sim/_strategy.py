@@ -24,21 +24,31 @@ from shoal.api._field_errors import causes_text, forbidden_cause, invalid_cause
 from shoal.api._validation import NameRule, validate_metadata
 
 from ._field_validation import validate_fields
-from ._kinds import validate_spec, validate_update
+from ._kinds import CRON_JOBS, JOBS, generate_job_selector, validate_spec, validate_update
 from ._objects import generated_name, meta, new_uid, now_rfc3339
 from ._resources import ResourceInfo
 
 _SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 _LABEL_NAMED = frozenset({"namespaces", "services"})
 _GENERATION_KEPT = frozenset(
-    {"pods", "deployments.apps", "replicasets.apps", "customresourcedefinitions.apiextensions.k8s.io"}
+    {
+        "pods",
+        "deployments.apps",
+        "replicasets.apps",
+        "statefulsets.apps",
+        "daemonsets.apps",
+        "jobs.batch",
+        "cronjobs.batch",
+        "customresourcedefinitions.apiextensions.k8s.io",
+    }
 )
 _GENERATION_ON_ANNOTATIONS = frozenset({"deployments.apps"})
 
 
 def keeps_generation(info: ResourceInfo) -> bool:
     """Whether the apiserver's strategy for the kind sets ``metadata.generation`` (1 on create, +1 per
-    change of desired state): pods, deployments, replica sets, CRDs and every custom resource. The
+    change of desired state): pods, the workloads (deployments, replica sets, stateful sets, daemon
+    sets, jobs, cron jobs), CRDs and every custom resource. The
     other built-in kinds (namespaces, services, config maps, secrets, nodes, leases, events, volumes and
     claims, service accounts) never get one from the server."""
     return info.is_crd or info.storage in _GENERATION_KEPT
@@ -150,12 +160,15 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> 
             if not name_taken(candidate):
                 break
         m["name"] = candidate
+    uid = new_uid()
+    if info.storage == JOBS:
+        generate_job_selector(obj, uid)
     causes = validate_meta(info, obj) + validate_spec(info, obj)
     if causes:
         raise invalid_error(info, str(m.get("name") or m.get("generateName") or ""), causes)
     for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
         m.pop(field, None)
-    m["uid"] = new_uid()
+    m["uid"] = uid
     m["creationTimestamp"] = now_rfc3339()
     if keeps_generation(info):
         m["generation"] = 1
@@ -175,25 +188,45 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> 
     return obj
 
 
-_POD_TEMPLATE_OWNERS = frozenset({"deployments.apps", "replicasets.apps"})
-"""Kinds with a pod template whose ``metadata`` is an ObjectMeta of its own."""
+_POD_TEMPLATE_OWNERS = frozenset(
+    {"deployments.apps", "replicasets.apps", "statefulsets.apps", "daemonsets.apps", JOBS, CRON_JOBS}
+)
+"""Kinds with a pod template (a CronJob: a job template holding one) whose ``metadata`` is an
+ObjectMeta of its own."""
 
 
 def _drop_zero_template_timestamp(obj: dict[str, Any]) -> None:
-    """Drop ``spec.template.metadata.creationTimestamp: null``, as the apiserver of the version the
-    simulator reports does when it decodes the JSON into its types and encodes them again: a zero time
-    is left out (kubectl 1.37's own JSON leaves it out; kubectl up to 1.33 still sends the null). The
-    nested dicts are replaced, not changed in place."""
+    """Drop ``creationTimestamp: null`` from the metadata of the templates in ``obj``
+    (``spec.template``; a CronJob's ``spec.jobTemplate`` and ``spec.jobTemplate.spec.template``), as
+    the apiserver of the version the simulator reports does when it decodes the JSON into its types
+    and encodes them again: a zero time is left out (kubectl 1.37's own JSON leaves it out; kubectl up
+    to 1.33 still sends the null). The nested dicts are replaced, not changed in place."""
     spec = obj.get("spec")
     if not isinstance(spec, dict):
         return
-    template = spec.get("template")
-    if not isinstance(template, dict):
+    if "jobTemplate" in spec:
+        job_template = _without_zero_timestamp(spec["jobTemplate"])
+        if isinstance(job_template, dict) and isinstance(job_template.get("spec"), dict):
+            job_spec = job_template["spec"]
+            template = _without_zero_timestamp(job_spec.get("template"))
+            if template is not job_spec.get("template"):
+                job_template = {**job_template, "spec": {**job_spec, "template": template}}
+        if job_template is not spec["jobTemplate"]:
+            obj["spec"] = {**spec, "jobTemplate": job_template}
         return
+    template = _without_zero_timestamp(spec.get("template"))
+    if template is not spec.get("template"):
+        obj["spec"] = {**spec, "template": template}
+
+
+def _without_zero_timestamp(template: Any) -> Any:
+    """``template`` without ``metadata.creationTimestamp: null``; ``template`` itself when it has none."""
+    if not isinstance(template, dict):
+        return template
     meta_ = template.get("metadata")
     if isinstance(meta_, dict) and "creationTimestamp" in meta_ and meta_["creationTimestamp"] is None:
-        kept = {k: v for k, v in meta_.items() if k != "creationTimestamp"}
-        obj["spec"] = {**spec, "template": {**template, "metadata": kept}}
+        return {**template, "metadata": {k: v for k, v in meta_.items() if k != "creationTimestamp"}}
+    return template
 
 
 _INITIAL_STATUS: dict[str, dict[str, Any]] = {

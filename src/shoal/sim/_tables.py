@@ -2,7 +2,7 @@
 
 kubectl asks for ``Accept: application/json;as=Table;v=v1;g=meta.k8s.io`` and prints whatever columns the
 server sends; without them it falls back to ``NAME AGE``. Built-in kinds get the columns users know
-(pods show READY/STATUS/RESTARTS, ...); custom resources get their CRD's ``additionalPrinterColumns``
+(pods show READY/STATUS/RESTARTS, jobs STATUS/COMPLETIONS/DURATION, ...); custom resources get their CRD's ``additionalPrinterColumns``
 evaluated with a small JSONPath subset, or ``Age`` when the CRD names none.
 """
 
@@ -64,13 +64,18 @@ def human_duration(seconds: float) -> str:
 
 
 def _age_of(timestamp: Any) -> Cell:
+    then = _seconds_of(timestamp)
+    return "<unknown>" if then is None else human_duration(time.time() - then)
+
+
+def _seconds_of(timestamp: Any) -> int | None:
+    """Seconds since the epoch of an RFC 3339 time (to the second), or ``None``."""
     if not isinstance(timestamp, str) or not timestamp:
-        return "<unknown>"
+        return None
     try:
-        then = calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
+        return calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
     except ValueError:
-        return "<unknown>"
-    return human_duration(time.time() - then)
+        return None
 
 
 def _get(obj: Any, *path: str | int) -> Any:
@@ -157,6 +162,67 @@ def _ready_of(replicas_path: tuple[str, ...]) -> Callable[[Object], Cell]:
     return lambda obj: f"{_get(obj, 'status', 'readyReplicas') or 0}/{_get(obj, *replicas_path) or 0}"
 
 
+def _has_condition(obj: Object, kind: str) -> bool:
+    return any(
+        c.get("type") == kind and c.get("status") == "True" for c in _get(obj, "status", "conditions") or []
+    )
+
+
+_JOB_STATES = ("Complete", "Failed", "Terminating", "Suspended", "FailureTarget", "SuccessCriteriaMet")
+
+
+def _job_status(obj: Object) -> Cell:
+    """The first of Complete, Failed, Terminating (deleted), Suspended, FailureTarget,
+    SuccessCriteriaMet that holds, else Running."""
+    for state in _JOB_STATES:
+        if (
+            _get(obj, "metadata", "deletionTimestamp")
+            if state == "Terminating"
+            else _has_condition(obj, state)
+        ):
+            return state
+    return "Running"
+
+
+def _job_completions(obj: Object) -> Cell:
+    succeeded = _get(obj, "status", "succeeded") or 0
+    completions, parallelism = _get(obj, "spec", "completions"), _get(obj, "spec", "parallelism")
+    if completions is not None:
+        return f"{succeeded}/{completions}"
+    if isinstance(parallelism, int) and parallelism > 1:
+        return f"{succeeded}/1 of {parallelism}"
+    return f"{succeeded}/1"
+
+
+def _job_duration(obj: Object) -> Cell:
+    """Empty before the Job starts; time since the start while it runs; start to completion after."""
+    started = _seconds_of(_get(obj, "status", "startTime"))
+    if started is None:
+        return ""
+    completed = _seconds_of(_get(obj, "status", "completionTime"))
+    return human_duration((time.time() if completed is None else completed) - started)
+
+
+def _cron_job_suspend(obj: Object) -> Cell:
+    suspend = _get(obj, "spec", "suspend")
+    return "<unset>" if suspend is None else "True" if suspend else "False"
+
+
+def _cron_job_last_schedule(obj: Object) -> Cell:
+    last = _get(obj, "status", "lastScheduleTime")
+    return "<none>" if last is None else _age_of(last)
+
+
+def _node_selector(obj: Object) -> Cell:
+    selector = _get(obj, "spec", "template", "spec", "nodeSelector") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<none>"
+
+
+def _status_count(name: str, field: str, text: str) -> Column:
+    """An integer column showing ``status.<field>`` (0 when unset)."""
+    return (name, "integer", text, 0, _field("status", field, default=0))
+
+
 _NAME: Column = ("Name", "string", "Name must be unique within a namespace.", 0, _name)
 _AGE: Column = ("Age", "string", "Time since the object was created.", 0, _age)
 
@@ -226,6 +292,37 @@ BUILTIN_COLUMNS: dict[str, tuple[Column, ...]] = {
         ("Ready", "integer", "Ready replicas.", 0, _field("status", "readyReplicas", default=0)),
         _AGE,
     ),
+    "statefulsets": (
+        _NAME,
+        ("Ready", "string", "Ready replicas out of desired.", 0, _ready_of(("spec", "replicas"))),
+        _AGE,
+    ),
+    "daemonsets": (
+        _NAME,
+        _status_count("Desired", "desiredNumberScheduled", "Nodes that should run the pod."),
+        _status_count("Current", "currentNumberScheduled", "Nodes running the pod."),
+        _status_count("Ready", "numberReady", "Nodes with the pod ready."),
+        _status_count("Up-to-date", "updatedNumberScheduled", "Nodes running the updated pod."),
+        _status_count("Available", "numberAvailable", "Nodes with the pod available."),
+        ("Node Selector", "string", "The template's node selector.", 0, _node_selector),
+        _AGE,
+    ),
+    "jobs": (
+        _NAME,
+        ("Status", "string", "Status of the job.", 0, _job_status),
+        ("Completions", "string", "Succeeded pods out of desired completions.", 0, _job_completions),
+        ("Duration", "string", "Time the job took to complete (or has been running).", 0, _job_duration),
+        _AGE,
+    ),
+    "cronjobs": (
+        _NAME,
+        ("Schedule", "string", "The cron schedule.", 0, _field("spec", "schedule", default="")),
+        ("Timezone", "string", "The schedule's time zone.", 0, _field("spec", "timeZone")),
+        ("Suspend", "boolean", "Whether scheduling is suspended.", 0, _cron_job_suspend),
+        ("Active", "integer", "Running jobs.", 0, _count("status", "active")),
+        ("Last Schedule", "string", "Time since a job was last scheduled.", 0, _cron_job_last_schedule),
+        _AGE,
+    ),
     "events": (
         ("Last Seen", "string", "Time since the event was last seen.", 0, _event_last_seen),
         ("Type", "string", "Normal or Warning.", 0, _field("type", default="")),
@@ -291,7 +388,14 @@ def columns_for(info: ResourceInfo) -> tuple[Column, ...]:
     if info.is_crd:
         extra = tuple(_printer_column(c) for c in info.printer_columns)
         return (_NAME, *extra) if extra else (_NAME, _AGE)
-    if info.gvr.group in ("", "apps", "apiextensions.k8s.io", "coordination.k8s.io", "events.k8s.io"):
+    if info.gvr.group in (
+        "",
+        "apps",
+        "batch",
+        "apiextensions.k8s.io",
+        "coordination.k8s.io",
+        "events.k8s.io",
+    ):
         found = BUILTIN_COLUMNS.get(info.gvr.resource)
         if found is not None:
             return found
