@@ -19,6 +19,10 @@ CONFIGMAPS = GVR("", "v1", "configmaps")
 SECRETS = GVR("", "v1", "secrets")
 PODS = GVR("", "v1", "pods")
 DEPLOYMENTS = GVR("apps", "v1", "deployments")
+STATEFUL_SETS = GVR("apps", "v1", "statefulsets")
+DAEMON_SETS = GVR("apps", "v1", "daemonsets")
+JOBS = GVR("batch", "v1", "jobs")
+CRON_JOBS = GVR("batch", "v1", "cronjobs")
 CRDS = GVR("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 
 GROUP = "conformance.shoal.dev"
@@ -99,6 +103,59 @@ def deployment(
                 "spec": {"containers": containers or [{"name": "main", "image": "nginx:1.27"}]},
             },
         },
+    }
+
+
+def _pod_template(labels: dict[str, str] | None, restart_policy: str | None = None) -> Object:
+    spec: dict[str, Any] = {"containers": [{"name": "main", "image": "busybox:1.37"}]}
+    if restart_policy is not None:
+        spec["restartPolicy"] = restart_policy
+    return {"metadata": {"labels": labels}, "spec": spec} if labels else {"spec": spec}
+
+
+def stateful_set(name: str, namespace: str, *, replicas: int = 1) -> Object:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "serviceName": name,
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": _pod_template({"app": name}),
+        },
+    }
+
+
+def daemon_set(name: str, namespace: str) -> Object:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"selector": {"matchLabels": {"app": name}}, "template": _pod_template({"app": name})},
+    }
+
+
+def job_spec(restart_policy: str | None = "Never", labels: dict[str, str] | None = None) -> Object:
+    """A Job's spec without a selector (the server generates one)."""
+    return {"template": _pod_template(labels, restart_policy)}
+
+
+def job(name: str, namespace: str, **spec: Any) -> Object:
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {**job_spec(), **spec},
+    }
+
+
+def cron_job(name: str, namespace: str, *, schedule: str = "*/5 * * * *") -> Object:
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"schedule": schedule, "jobTemplate": {"spec": job_spec("OnFailure")}},
     }
 
 

@@ -2,7 +2,7 @@
 
 Since client-go 1.32 the typed clients write protobuf, and client-go falls back to JSON only when the
 server refuses CBOR, not protobuf. kubectl's ``create configmap|secret|namespace|serviceaccount|
-service|deployment`` go through those typed clients, so the simulator reads the ``k8s\\x00`` envelope
+service|deployment|job|cronjob`` go through those typed clients, so the simulator reads the ``k8s\\x00`` envelope
 (``runtime.Unknown``: type meta, raw bytes) for the kinds in :data:`KINDS` and turns the message into
 the JSON object the same command would have sent as JSON. A field the tables do not list is a 400 that
 names the message and the field number, never silently dropped; any other kind is refused with 415.

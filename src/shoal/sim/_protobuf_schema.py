@@ -77,6 +77,7 @@ def _many(name: str, message: Message) -> Field:
 _META = "k8s.io.apimachinery.pkg.apis.meta.v1."
 _CORE = "k8s.io.api.core.v1."
 _APPS = "k8s.io.api.apps.v1."
+_BATCH = "k8s.io.api.batch.v1."
 
 OWNER_REFERENCE = Message(
     _META + "OwnerReference",
@@ -329,6 +330,81 @@ NAMESPACE_CONDITION = Message(
 )
 
 
+JOB_SPEC = Message(
+    _BATCH + "JobSpec",
+    {
+        1: _int("parallelism", keep_zero=True),
+        2: _int("completions", keep_zero=True),
+        3: _int("activeDeadlineSeconds", keep_zero=True),
+        4: _one("selector", LABEL_SELECTOR),
+        5: _bool("manualSelector", keep_zero=True),
+        6: _one("template", POD_TEMPLATE_SPEC),
+        7: _int("backoffLimit", keep_zero=True),
+        8: _int("ttlSecondsAfterFinished", keep_zero=True),
+        9: Field("completionMode", keep_zero=True),
+        10: _bool("suspend", keep_zero=True),
+    },
+)
+
+JOB_CONDITION = Message(
+    _BATCH + "JobCondition",
+    {
+        1: Field("type", keep_zero=True),
+        2: Field("status", keep_zero=True),
+        3: Field("lastProbeTime", Value.TIME),
+        4: Field("lastTransitionTime", Value.TIME),
+        5: Field("reason"),
+        6: Field("message"),
+    },
+)
+
+UNCOUNTED_TERMINATED_PODS = Message(
+    _BATCH + "UncountedTerminatedPods", {1: _strings("succeeded"), 2: _strings("failed")}
+)
+
+JOB_STATUS = Message(
+    _BATCH + "JobStatus",
+    {
+        1: _many("conditions", JOB_CONDITION),
+        2: Field("startTime", Value.TIME),
+        3: Field("completionTime", Value.TIME),
+        4: _int("active"),
+        5: _int("succeeded"),
+        6: _int("failed"),
+        7: Field("completedIndexes"),
+        8: _one("uncountedTerminatedPods", UNCOUNTED_TERMINATED_PODS),
+        9: _int("ready", keep_zero=True),
+    },
+)
+
+JOB_TEMPLATE_SPEC = Message(
+    _BATCH + "JobTemplateSpec", {1: _one("metadata", OBJECT_META), 2: _one("spec", JOB_SPEC)}
+)
+
+CRON_JOB_SPEC = Message(
+    _BATCH + "CronJobSpec",
+    {
+        1: Field("schedule", keep_zero=True),
+        2: _int("startingDeadlineSeconds", keep_zero=True),
+        3: Field("concurrencyPolicy"),
+        4: _bool("suspend", keep_zero=True),
+        5: _one("jobTemplate", JOB_TEMPLATE_SPEC),
+        6: _int("successfulJobsHistoryLimit", keep_zero=True),
+        7: _int("failedJobsHistoryLimit", keep_zero=True),
+        8: Field("timeZone", keep_zero=True),
+    },
+)
+
+CRON_JOB_STATUS = Message(
+    _BATCH + "CronJobStatus",
+    {
+        1: _many("active", OBJECT_REFERENCE),
+        4: Field("lastScheduleTime", Value.TIME),
+        5: Field("lastSuccessfulTime", Value.TIME),
+    },
+)
+
+
 def _object(name: str, fields: dict[int, Field]) -> Message:
     """A top-level kind: ``metadata`` is field 1 of every one of them."""
     return Message(name, {1: _one("metadata", OBJECT_META), **fields})
@@ -384,6 +460,10 @@ KINDS: dict[tuple[str, str], Message] = {
     ),
     ("apps/v1", "Deployment"): _object(
         _APPS + "Deployment", {2: _one("spec", DEPLOYMENT_SPEC), 3: _one("status", DEPLOYMENT_STATUS)}
+    ),
+    ("batch/v1", "Job"): _object(_BATCH + "Job", {2: _one("spec", JOB_SPEC), 3: _one("status", JOB_STATUS)}),
+    ("batch/v1", "CronJob"): _object(
+        _BATCH + "CronJob", {2: _one("spec", CRON_JOB_SPEC), 3: _one("status", CRON_JOB_STATUS)}
     ),
 }
 """The kinds whose protobuf bodies the HTTP door reads, by ``(apiVersion, kind)``."""
