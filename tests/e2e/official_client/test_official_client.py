@@ -274,3 +274,45 @@ async def test_watch_sees_added_modified_deleted(core: k8s.CoreV1Api, ns: str) -
     watcher.stop()
     assert done.is_set()
     assert seen == [("ADDED", "watched"), ("MODIFIED", "watched"), ("DELETED", "watched")]
+
+
+async def test_stateful_set_and_job_through_the_typed_apis(api_client: k8s.ApiClient, ns: str) -> None:
+    apps, batch = k8s.AppsV1Api(api_client), k8s.BatchV1Api(api_client)
+    container = k8s.V1Container(name="c", image="busybox")
+    stateful_set = k8s.V1StatefulSet(
+        metadata=k8s.V1ObjectMeta(name="db"),
+        spec=k8s.V1StatefulSetSpec(
+            service_name="db",
+            replicas=2,
+            selector=k8s.V1LabelSelector(match_labels={"app": "db"}),
+            template=k8s.V1PodTemplateSpec(
+                metadata=k8s.V1ObjectMeta(labels={"app": "db"}), spec=k8s.V1PodSpec(containers=[container])
+            ),
+        ),
+    )
+    created = await call(apps.create_namespaced_stateful_set, ns, stateful_set)
+    assert (created.metadata.generation, created.spec.service_name) == (1, "db")
+    scale = await call(apps.read_namespaced_stateful_set_scale, "db", ns)
+    assert scale.spec.replicas == 2
+    await call(apps.patch_namespaced_stateful_set_scale, "db", ns, {"spec": {"replicas": 4}})
+    read = await call(apps.read_namespaced_stateful_set, "db", ns)
+    assert (read.spec.replicas, read.metadata.generation) == (4, 2)
+
+    job = k8s.V1Job(
+        metadata=k8s.V1ObjectMeta(name="once"),
+        spec=k8s.V1JobSpec(
+            template=k8s.V1PodTemplateSpec(spec=k8s.V1PodSpec(containers=[container], restart_policy="Never"))
+        ),
+    )
+    made = await call(batch.create_namespaced_job, ns, job)
+    uid = made.metadata.uid
+    assert made.spec.selector.match_labels == {"batch.kubernetes.io/controller-uid": uid}
+    assert made.spec.template.metadata.labels["batch.kubernetes.io/job-name"] == "once"
+    listed = await call(batch.list_namespaced_job, ns)
+    assert [j.metadata.name for j in listed.items] == ["once"]
+    job.metadata.name = "always"
+    job.spec.template.spec.restart_policy = "Always"
+    with pytest.raises(ApiException) as caught:
+        await call(batch.create_namespaced_job, ns, job)
+    assert caught.value.status == 422
+    assert "spec.template.spec.restartPolicy" in str(caught.value.body)
