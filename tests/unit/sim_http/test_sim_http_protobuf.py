@@ -327,3 +327,48 @@ def test_jsonpath_subset() -> None:
     assert evaluate_jsonpath(obj, '{.status.conditions[?(@.type=="Ready")].status}') == ["True"]
     assert evaluate_jsonpath(obj, ".spec.missing") == []
     assert evaluate_jsonpath(obj, "not a path") == []
+
+
+def _job_spec(*extra: bytes) -> bytes:
+    """The JobSpec ``kubectl create job|cronjob`` builds: a pod template restarting as given."""
+    pod_spec = _field(2, _container("c", "busybox", _field(3, b"echo"), _field(3, b"hi"))) + _message(
+        _field(3, b"Never"), _field(6, b""), _field(8, b""), _field(19, b"")
+    )
+    return _field(6, _field(1, _field(8, b"")) + _field(2, pod_spec)) + b"".join(extra)
+
+
+def test_job_and_cron_job_read_as_the_json_kubectl_would_send() -> None:
+    job_status = _message(_field(4, 0), _field(5, 0), _field(6, 0), _field(7, b""))
+    job = _envelope(
+        "Job",
+        _field(1, _field(1, b"once"))
+        + _field(2, _job_spec(_field(7, 0), _field(10, 0)))
+        + _field(3, job_status),
+        "batch/v1",
+    )
+    pod_spec = {
+        "containers": [{"name": "c", "image": "busybox", "command": ["echo", "hi"], "resources": {}}],
+        "restartPolicy": "Never",
+    }
+    assert decode_protobuf(job) == {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "once"},
+        "spec": {"template": {"metadata": {}, "spec": pod_spec}, "backoffLimit": 0, "suspend": False},
+        "status": {},
+    }
+    cron_spec = _message(
+        _field(1, b"*/5 * * * *"),
+        _field(3, b""),
+        _field(5, _field(1, _field(1, b"tick")) + _field(2, _job_spec())),
+    )
+    cron_job = _envelope(
+        "CronJob", _field(1, _field(1, b"tick")) + _field(2, cron_spec) + _field(3, b""), "batch/v1"
+    )
+    assert decode_protobuf(cron_job)["spec"] == {
+        "schedule": "*/5 * * * *",
+        "jobTemplate": {
+            "metadata": {"name": "tick"},
+            "spec": {"template": {"metadata": {}, "spec": pod_spec}},
+        },
+    }
