@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shoal.api import GVR, InvalidError, Object
+from shoal.api import GVR, InvalidError, Object, PatchType
 from shoal.client import Client
 from shoal.testing import eventually
 
@@ -311,3 +311,21 @@ async def test_job_owned_by_a_cron_job_is_collected_with_it(client: Client, ns: 
     await client.create(JOBS, child)
     await client.delete(CRON_JOBS, "tick", namespace=ns)
     assert await eventually(lambda: is_gone(client, JOBS, "tick-1", ns))
+
+
+async def test_reapplying_a_job_keeps_its_generated_selector(client: Client, ns: str) -> None:
+    """Server-side apply of the same manifest again is a no-op; a changed mutable field is applied."""
+    manifest = job("pi", ns)
+    first = await client.patch(
+        JOBS, "pi", manifest, patch_type=PatchType.APPLY, namespace=ns, field_manager="op"
+    )
+    again = await client.patch(
+        JOBS, "pi", manifest, patch_type=PatchType.APPLY, namespace=ns, field_manager="op"
+    )
+    assert again == first
+    manifest["spec"]["parallelism"] = 2
+    changed = await client.patch(
+        JOBS, "pi", manifest, patch_type=PatchType.APPLY, namespace=ns, field_manager="op"
+    )
+    assert changed["spec"]["selector"] == first["spec"]["selector"]
+    assert (changed["spec"]["parallelism"], changed["metadata"]["generation"]) == (2, 2)
