@@ -329,3 +329,20 @@ async def test_reapplying_a_job_keeps_its_generated_selector(client: Client, ns:
     )
     assert changed["spec"]["selector"] == first["spec"]["selector"]
     assert (changed["spec"]["parallelism"], changed["metadata"]["generation"]) == (2, 2)
+
+
+async def test_daemon_set_template_generation_is_kept_by_the_server(client: Client, ns: str) -> None:
+    key = "deprecated.daemonset.template.generation"
+    body = daemon_set("agent", ns)
+    body["metadata"]["annotations"] = {key: "7"}
+    made = await client.create(DAEMON_SETS, body)
+    assert made["metadata"]["annotations"] == {key: "1"}
+    resized = await client.patch(DAEMON_SETS, "agent", {"spec": {"minReadySeconds": 3}}, namespace=ns)
+    assert (resized["metadata"]["annotations"][key], resized["metadata"]["generation"]) == ("1", 2)
+    image = {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "busybox:2"}]}}}}
+    changed = await client.patch(DAEMON_SETS, "agent", image, namespace=ns)
+    assert (changed["metadata"]["annotations"][key], changed["metadata"]["generation"]) == ("2", 3)
+    dropped = await client.update(
+        DAEMON_SETS, {**changed, "metadata": {**changed["metadata"], "annotations": {}}}
+    )
+    assert dropped["metadata"]["annotations"] == {key: "2"}

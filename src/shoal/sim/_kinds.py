@@ -4,8 +4,9 @@ The real apiserver validates every field of every kind; the simulator checks wha
 test most plausibly gets wrong (pods without containers, negative replicas or job counts, a workload
 selector that does not select its own template, a job whose pods would restart ``Always``, a cron job
 without a schedule, changes to immutable fields) and reports it with the apiserver's field paths. It
-also does the one write-time rewrite a Job gets: unless ``spec.manualSelector`` is true, the selector
-and the template labels are generated from the Job's uid. Unknown fields are
+also does the write-time rewrites of two kinds: unless a Job's ``spec.manualSelector`` is true, its
+selector and template labels are generated from its uid; a DaemonSet's template generation is kept
+in an annotation. Unknown fields are
 :mod:`._field_validation`'s business.
 
 Deliberate leniencies: a pod's ``spec.nodeName`` may be set by an update when it was empty (the
@@ -155,6 +156,29 @@ def _cron_job_spec(spec: Any) -> list[StatusCause]:
     else:
         causes.extend(_job_spec(job_template.get("spec"), "spec.jobTemplate.spec", selector_required=False))
     return causes
+
+
+DAEMON_SETS = "daemonsets.apps"
+TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+"""The annotation apps/v1 DaemonSets carry their template generation in (set by the server only)."""
+
+
+def set_template_generation(obj: dict[str, Any], old: Object | None) -> None:
+    """Give a DaemonSet the server's template generation: 1 on create; on update the stored one,
+    plus one when ``spec.template`` changed (whatever the request said). ``obj["metadata"]`` must be
+    the caller's own dict; its ``annotations`` are replaced, not changed in place."""
+    generation = 1
+    if old is not None:
+        try:
+            generation = int(
+                ((old.get("metadata") or {}).get("annotations") or {}).get(TEMPLATE_GENERATION) or 0
+            )
+        except ValueError:
+            generation = 0
+        if (obj.get("spec") or {}).get("template") != (old.get("spec") or {}).get("template"):
+            generation += 1
+    m = obj["metadata"]
+    m["annotations"] = {**(m.get("annotations") or {}), TEMPLATE_GENERATION: str(generation)}
 
 
 JOB_NAME_LABELS = ("job-name", "batch.kubernetes.io/job-name")

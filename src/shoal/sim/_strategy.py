@@ -3,8 +3,11 @@
 Create fills the server-set metadata (uid, creationTimestamp, generated names, and ``generation`` for
 the kinds whose strategy keeps one) and resets status where the kind has a status subresource; update
 carries system fields over from the stored object, enforces optimistic concurrency, splits spec from
-status and moves ``generation`` only when the object's desired state changed. Everything here is pure: the functions build a new object or raise,
-and never touch the store, so a rejected write cannot be half applied.
+status and moves ``generation`` only when the object's desired state changed. The few per-kind
+rewrites (a Job's generated selector, a DaemonSet's template generation, a template's null
+timestamp) sit behind a check of the kind, so other kinds' writes do not pay for them. Everything
+here is pure: the functions build a new object or raise, and never touch the store, so a rejected
+write cannot be half applied.
 """
 
 from __future__ import annotations
@@ -24,7 +27,15 @@ from shoal.api._field_errors import causes_text, forbidden_cause, invalid_cause
 from shoal.api._validation import NameRule, validate_metadata
 
 from ._field_validation import validate_fields
-from ._kinds import CRON_JOBS, JOBS, generate_job_selector, validate_spec, validate_update
+from ._kinds import (
+    CRON_JOBS,
+    DAEMON_SETS,
+    JOBS,
+    generate_job_selector,
+    set_template_generation,
+    validate_spec,
+    validate_update,
+)
 from ._objects import generated_name, meta, new_uid, now_rfc3339
 from ._resources import ResourceInfo
 
@@ -185,6 +196,8 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> 
         _fold_string_data(obj)
     if info.storage in _POD_TEMPLATE_OWNERS:
         _drop_zero_template_timestamp(obj)
+        if info.storage == DAEMON_SETS:
+            set_template_generation(obj, None)
     return obj
 
 
@@ -323,6 +336,8 @@ def prepare_update(
         _fold_string_data(new)
     if info.storage in _POD_TEMPLATE_OWNERS:
         _drop_zero_template_timestamp(new)
+        if info.storage == DAEMON_SETS:
+            set_template_generation(new, old)
     if not _same_desired_state(new, old, info):
         causes = validate_update(info, new, old) or validate_spec(info, new)
         if causes:
