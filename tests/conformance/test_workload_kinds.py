@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shoal.api import GVR, InvalidError, Object, PatchType
+from shoal.api import GVR, BadRequestError, InvalidError, Object, PatchType
 from shoal.client import Client
 from shoal.testing import eventually
 
@@ -346,3 +346,13 @@ async def test_daemon_set_template_generation_is_kept_by_the_server(client: Clie
         DAEMON_SETS, {**changed, "metadata": {**changed["metadata"], "annotations": {}}}
     )
     assert dropped["metadata"]["annotations"] == {key: "2"}
+
+
+async def test_unknown_fields_of_the_new_kinds_are_named_or_dropped(client: Client, ns: str) -> None:
+    body = cron_job("tick", ns)
+    body["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["imagee"] = "typo"
+    with pytest.raises(BadRequestError) as caught:
+        await client.create(CRON_JOBS, body, field_validation="Strict")
+    assert 'unknown field "spec.jobTemplate.spec.template.spec.containers[0].imagee"' in caught.value.message
+    made = await client.create(CRON_JOBS, body, field_validation="Ignore")
+    assert "imagee" not in made["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
