@@ -8,6 +8,7 @@ bad name, label or annotation is rejected as 422 Invalid naming ``metadata.name`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any, Final, Literal
 
 from ._errors import StatusCause
@@ -43,6 +44,23 @@ def validate_name(name: str, rule: NameRule = "subdomain", *, prefix: bool = Fal
     return _RULES[rule](name)
 
 
+@lru_cache(maxsize=4096)
+def _key_errors(key: str) -> tuple[str, ...]:
+    """A label or annotation key's errors. Objects of a kind carry the same few keys and values over
+    and over, so the checks (regular expressions) run once per distinct string."""
+    return tuple(validate_qualified_name(key))
+
+
+@lru_cache(maxsize=4096)
+def _label_value_errors(value: str) -> tuple[str, ...]:
+    return tuple(validate_label_value(value))
+
+
+@lru_cache(maxsize=1024)
+def _namespace_errors(namespace: str) -> tuple[str, ...]:
+    return tuple(validate_dns1123_label(namespace))
+
+
 def validate_labels(labels: Any, field: str) -> list[StatusCause]:
     """Each key a qualified name, each value a label value; causes at ``field`` (``metadata.labels``)."""
     if labels is None:
@@ -51,11 +69,13 @@ def validate_labels(labels: Any, field: str) -> list[StatusCause]:
         return [invalid_cause(field, labels, "must be a map of string keys to string values")]
     causes: list[StatusCause] = []
     for key, value in labels.items():
-        causes.extend(invalid_cause(field, key, m) for m in validate_qualified_name(str(key)))
+        if errors := _key_errors(str(key)):
+            causes.extend(invalid_cause(field, key, m) for m in errors)
         if not isinstance(value, str):
             causes.append(invalid_cause(field, value, "must be a string"))
             continue
-        causes.extend(invalid_cause(field, value, m) for m in validate_label_value(value))
+        if errors := _label_value_errors(value):
+            causes.extend(invalid_cause(field, value, m) for m in errors)
     return causes
 
 
@@ -68,7 +88,8 @@ def validate_annotations(annotations: Any, field: str) -> list[StatusCause]:
     causes: list[StatusCause] = []
     total = 0
     for key, value in annotations.items():
-        causes.extend(invalid_cause(field, key, m) for m in validate_qualified_name(str(key).lower()))
+        if errors := _key_errors(str(key).lower()):
+            causes.extend(invalid_cause(field, key, m) for m in errors)
         if not isinstance(value, str):
             causes.append(invalid_cause(field, value, "must be a string"))
             continue
@@ -154,8 +175,7 @@ def validate_metadata(
             causes.append(required_cause("metadata.namespace"))
         else:
             causes.extend(
-                invalid_cause("metadata.namespace", namespace, m)
-                for m in validate_dns1123_label(str(namespace))
+                invalid_cause("metadata.namespace", namespace, m) for m in _namespace_errors(str(namespace))
             )
     elif namespace:
         causes.append(forbidden_cause("metadata.namespace", "not allowed on this type"))
