@@ -134,6 +134,15 @@ def test_create_service(
 ) -> None:
     stored = _assert_same_as_json(kubectl, namespaces, "service", name, *command)
     assert stored["spec"]["type"] in {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"}
+    live = kubectl.json("get", "service", name, "-n", namespaces[0])["spec"]
+    table = kubectl.run("get", "service", name, "-n", namespaces[0]).splitlines()
+    assert table[0].split()[:3] == ["NAME", "TYPE", "CLUSTER-IP"]
+    cells = table[1].split()
+    assert cells[2] == live.get("clusterIP", "<none>")
+    if name in ("cip", "np", "lb"):
+        assert cells[2].startswith("10.")
+    if name in ("np", "lb"):
+        assert f":{live['ports'][0]['nodePort']}/TCP" in cells[3]
 
 
 def test_create_serviceaccount(kubectl: Kubectl, namespaces: tuple[str, str]) -> None:
