@@ -360,3 +360,17 @@ async def test_external_name_service_gets_no_cluster_ip(client: Client, ns: str)
     assert "clusterIPs" not in made["spec"]
     assert made["spec"]["sessionAffinity"] == "None"
     assert "internalTrafficPolicy" not in made["spec"]
+
+
+async def test_type_change_allocates_and_drops_what_the_type_needs(client: Client, ns: str) -> None:
+    made = await client.create(SERVICES, _service("s", ns))
+    ip = _cluster_ip(made)
+    node_port = await client.patch(SERVICES, "s", {"spec": {"type": "NodePort"}}, namespace=ns)
+    assert node_port["spec"]["clusterIP"] == ip
+    assert 30000 <= node_port["spec"]["ports"][0]["nodePort"] <= 32767
+    back = await client.patch(SERVICES, "s", {"spec": {"type": "ClusterIP"}}, namespace=ns)
+    assert back["spec"] == made["spec"]
+    external = await client.patch(
+        SERVICES, "s", {"spec": {"type": "ExternalName", "externalName": "db.example.com"}}, namespace=ns
+    )
+    assert not {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"} & set(external["spec"])

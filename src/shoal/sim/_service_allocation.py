@@ -92,7 +92,7 @@ def _keep_allocated(spec: dict[str, Any], old: dict[str, Any]) -> None:
             spec["clusterIP"] = old["clusterIP"]
         if not spec.get("clusterIPs") and old.get("clusterIPs"):
             spec["clusterIPs"] = old["clusterIPs"]
-    if _needs_node_ports(old) and _needs_node_ports(spec):
+    if _needs_node_ports(old) and _needs_node_ports(spec) and _ports(spec):
         used = {p.get("nodePort") for p in _ports(spec) if isinstance(p, dict) and p.get("nodePort")}
         by_name = {p.get("name"): p.get("nodePort") for p in _ports(old) if isinstance(p, dict)}
         spec["ports"] = [
@@ -113,11 +113,7 @@ def _keep_allocated(spec: dict[str, Any], old: dict[str, Any]) -> None:
         spec["clusterIPs"] = [spec["clusterIP"]] if spec.get("clusterIP") else []
         if not spec["clusterIPs"]:
             del spec["clusterIPs"]
-    if not _needs_cluster_ip(spec):
-        for field in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
-            if spec.get(field) == old.get(field):
-                spec.pop(field, None)
-    if not _needs_node_ports(spec):
+    if not _needs_node_ports(spec) and _ports(spec):
         by_name = {p.get("name"): p.get("nodePort") for p in _ports(old) if isinstance(p, dict)}
         spec["ports"] = [
             {k: v for k, v in p.items() if k != "nodePort"}
@@ -125,6 +121,25 @@ def _keep_allocated(spec: dict[str, Any], old: dict[str, Any]) -> None:
             else p
             for p in _ports(spec)
         ]
+    _drop_type_dependent(spec, old)
+
+
+def _drop_type_dependent(spec: dict[str, Any], old: dict[str, Any]) -> None:
+    """A change of ``type`` drops the fields the new type may not have, where the update carried
+    the old values over (as a patch or a read-modify-write does)."""
+    dropped: list[str] = []
+    if not _needs_cluster_ip(spec):
+        dropped += ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"]
+    kind = spec.get("type")
+    if kind not in ("NodePort", "LoadBalancer") and not (kind == "ClusterIP" and spec.get("externalIPs")):
+        dropped.append("externalTrafficPolicy")
+    if kind != "LoadBalancer":
+        dropped.append("allocateLoadBalancerNodePorts")
+    if not _needs_health_check_port(spec):
+        dropped.append("healthCheckNodePort")
+    for field in dropped:
+        if field in spec and spec[field] == old.get(field):
+            del spec[field]
 
 
 def _unset(value: Any) -> bool:
@@ -220,7 +235,8 @@ def _allocate_node_ports(
                 )
         used.add(wanted)
         ports.append(port)
-    spec["ports"] = ports
+    if ports:
+        spec["ports"] = ports
     if _needs_health_check_port(spec) and not spec.get("healthCheckNodePort"):
         spec["healthCheckNodePort"] = _free_port(used)
     return causes
