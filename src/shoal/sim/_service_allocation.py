@@ -22,7 +22,8 @@ from shoal.api._field_errors import forbidden_cause, invalid_cause, required_cau
 
 SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 KUBERNETES_SERVICE_IP = "10.96.0.1"
-"""The first address of the range, which the ``kubernetes`` Service in ``default`` holds."""
+"""The first address of the range, which the ``kubernetes`` Service in ``default`` holds: never
+handed out to a Service that did not ask for it."""
 NODE_PORTS = range(30000, 32768)
 _STATIC_BAND = 256
 """Dynamic allocation prefers addresses above this offset, leaving the low ones to Services that ask
@@ -52,7 +53,7 @@ def _ports(spec: dict[str, Any]) -> list[Any]:
 
 def _in_use(services: Iterable[Object]) -> tuple[set[str], set[int]]:
     """The cluster IPs and node ports the given Services hold."""
-    ips: set[str] = {KUBERNETES_SERVICE_IP}
+    ips: set[str] = set()
     ports: set[int] = set()
     for service in services:
         spec = service.get("spec") or {}
@@ -69,11 +70,8 @@ def _free_ip(used: set[str]) -> str:
         candidate = str(ipaddress.IPv4Address(base + random.randrange(_STATIC_BAND, size - 1)))
         if candidate not in used:
             return candidate
-    return next(
-        str(ipaddress.IPv4Address(base + i))
-        for i in range(1, size - 1)
-        if str(ipaddress.IPv4Address(base + i)) not in used
-    )
+    taken = used | {KUBERNETES_SERVICE_IP}
+    return next(ip for i in range(1, size - 1) if (ip := str(ipaddress.IPv4Address(base + i))) not in taken)
 
 
 def _free_port(used: set[int]) -> int:
