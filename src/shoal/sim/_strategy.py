@@ -3,9 +3,11 @@
 Create fills the server-set metadata (uid, creationTimestamp, generated names, and ``generation`` for
 the kinds whose strategy keeps one) and resets status where the kind has a status subresource; update
 carries system fields over from the stored object, enforces optimistic concurrency, splits spec from
-status and moves ``generation`` only when the object's desired state changed. The few per-kind
-rewrites (a Job's generated selector, a DaemonSet's template generation, a template's null
-timestamp) sit behind a check of the kind, so other kinds' writes do not pay for them. Everything
+status and moves ``generation`` only when the object's desired state changed. The per-kind
+rewrites (the defaults of pods, workloads and Services and a Service's allocated IP and node ports,
+a Job's generated selector, a DaemonSet's template generation, a template's null timestamp) sit
+behind a check of the kind, so other kinds' writes do not pay for them; an update is defaulted
+before it is compared with the stored object. Everything
 here is pure: the functions build a new object or raise, and never touch the store, so a rejected
 write cannot be half applied.
 """
