@@ -166,7 +166,7 @@ class ApiServer:
         if info.is_crd:
             self._check_crd_open(info)
         objects = self.store.objects(info.storage)
-        new = prepare_create(info, body, lambda n: (ns, n) in objects)
+        new = prepare_create(info, body, lambda n: (ns, n) in objects, objects)
         if info.storage == CRD_STORAGE:
             causes = validate_crd(new)
             if causes:
@@ -240,7 +240,7 @@ class ApiServer:
             if info.storage in CREATE_ON_UPDATE and not status:
                 return self.create(info, body, namespace=key[0] or None, dry_run=dry_run)
             raise self.not_found(info, key[1])
-        new = prepare_update(info, body, old, status=status)
+        new = prepare_update(info, body, old, status=status, stored=self.store.objects(info.storage))
         return self.view(info, self.commit_update(info, new, old, dry_run=dry_run))
 
     def patch(

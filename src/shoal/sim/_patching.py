@@ -113,7 +113,9 @@ def patch_object(
         raise BadRequestError("the patched object is not a JSON object")
     immutable_identity(info, patched, current)
     body = check_body(info, patched, key[0] or None)
-    new = prepare_update(info, body, old, status=status, require_version=False)
+    new = prepare_update(
+        info, body, old, status=status, require_version=False, stored=server.store.objects(info.storage)
+    )
     if applying and status:
         new = {**new, "metadata": {**meta(new), "managedFields": meta(patched).get("managedFields")}}
     return server.view(info, server.commit_update(info, new, old, dry_run=dry_run))

@@ -188,6 +188,17 @@ CONTAINER = Message(
     },
 )
 
+POD_SECURITY_CONTEXT = Message(
+    _CORE + "PodSecurityContext",
+    {
+        2: _int("runAsUser", keep_zero=True),
+        3: _bool("runAsNonRoot", keep_zero=True),
+        4: Field("supplementalGroups", Value.INT, repeated=True),
+        5: _int("fsGroup", keep_zero=True),
+        6: _int("runAsGroup", keep_zero=True),
+    },
+)
+
 POD_SPEC = Message(
     _CORE + "PodSpec",
     {
@@ -203,6 +214,7 @@ POD_SPEC = Message(
         11: _bool("hostNetwork"),
         12: _bool("hostPID"),
         13: _bool("hostIPC"),
+        14: _one("securityContext", POD_SECURITY_CONTEXT),
         15: _many("imagePullSecrets", LOCAL_OBJECT_REFERENCE),
         16: Field("hostname"),
         17: Field("subdomain"),
@@ -343,6 +355,9 @@ JOB_SPEC = Message(
         8: _int("ttlSecondsAfterFinished", keep_zero=True),
         9: Field("completionMode", keep_zero=True),
         10: _bool("suspend", keep_zero=True),
+        12: _int("backoffLimitPerIndex", keep_zero=True),
+        13: _int("maxFailedIndexes", keep_zero=True),
+        14: Field("podReplacementPolicy", keep_zero=True),
     },
 )
 

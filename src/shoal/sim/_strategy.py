@@ -3,9 +3,11 @@
 Create fills the server-set metadata (uid, creationTimestamp, generated names, and ``generation`` for
 the kinds whose strategy keeps one) and resets status where the kind has a status subresource; update
 carries system fields over from the stored object, enforces optimistic concurrency, splits spec from
-status and moves ``generation`` only when the object's desired state changed. The few per-kind
-rewrites (a Job's generated selector, a DaemonSet's template generation, a template's null
-timestamp) sit behind a check of the kind, so other kinds' writes do not pay for them. Everything
+status and moves ``generation`` only when the object's desired state changed. The per-kind
+rewrites (the defaults of pods, workloads and Services and a Service's allocated IP and node ports,
+a Job's generated selector, a DaemonSet's template generation, a template's null timestamp) sit
+behind a check of the kind, so other kinds' writes do not pay for them; an update is defaulted
+before it is compared with the stored object. Everything
 here is pure: the functions build a new object or raise, and never touch the store, so a rejected
 write cannot be half applied.
 """
@@ -13,7 +15,7 @@ write cannot be half applied.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shoal.api import (
@@ -26,6 +28,7 @@ from shoal.api import (
 from shoal.api._field_errors import causes_text, forbidden_cause, invalid_cause
 from shoal.api._validation import NameRule, validate_metadata
 
+from ._defaults import DEFAULTED, SERVICES, set_defaults
 from ._field_validation import validate_fields
 from ._kinds import (
     CRON_JOBS,
@@ -38,6 +41,7 @@ from ._kinds import (
 )
 from ._objects import generated_name, meta, new_uid, now_rfc3339
 from ._resources import ResourceInfo
+from ._service_allocation import allocate
 
 _SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 _LABEL_NAMED = frozenset({"namespaces", "services"})
@@ -159,10 +163,13 @@ def meta_changed(new: Object, old: Object) -> bool:
     )
 
 
-def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> Object:
+def prepare_create(
+    info: ResourceInfo, obj: dict[str, Any], name_taken: Any, stored: Mapping[Any, Object] | None = None
+) -> Object:
     """The object to store for a create (``obj`` is a private shallow copy from :func:`check_body`).
 
-    ``name_taken(name) -> bool`` lets generateName retry on collisions.
+    ``name_taken(name) -> bool`` lets generateName retry on collisions; ``stored`` (the resource's
+    stored objects) is what a Service's cluster IP and node ports must not collide with.
     """
     m = obj["metadata"]
     if not m.get("name") and isinstance(m.get("generateName"), str) and m["generateName"]:
@@ -174,7 +181,11 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any], name_taken: Any) -> 
     uid = new_uid()
     if info.storage == JOBS:
         generate_job_selector(obj, uid)
+    if info.storage in DEFAULTED:
+        set_defaults(info.storage, obj)
     causes = validate_meta(info, obj) + validate_spec(info, obj)
+    if info.storage == SERVICES and isinstance(obj.get("spec"), dict):
+        causes += allocate(obj["spec"], None, (stored or {}).values())
     if causes:
         raise invalid_error(info, str(m.get("name") or m.get("generateName") or ""), causes)
     for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
@@ -274,11 +285,18 @@ def _same_desired_state(new: Object, old: Object, info: ResourceInfo) -> bool:
 
 
 def prepare_update(
-    info: ResourceInfo, new: dict[str, Any], old: Object, *, status: bool, require_version: bool = True
+    info: ResourceInfo,
+    new: dict[str, Any],
+    old: Object,
+    *,
+    status: bool,
+    require_version: bool = True,
+    stored: Mapping[Any, Object] | None = None,
 ) -> Object:
     """The object to store when ``new`` (a private shallow copy) replaces ``old``.
 
     ``status=True`` is a write to the status subresource: only ``.status`` is taken from ``new``.
+    ``stored`` (the resource's stored objects) is what a Service's node ports must not collide with.
     Raises 409 on a stale resourceVersion, 422 on an invalid or forbidden change.
     """
     m, old_meta = new["metadata"], old["metadata"]
@@ -334,6 +352,14 @@ def prepare_update(
             new.pop("status", None)
     if info.storage == "secrets":
         _fold_string_data(new)
+    if info.storage in DEFAULTED:
+        set_defaults(info.storage, new)
+        if info.storage == SERVICES and isinstance(new.get("spec"), dict):
+            key = (old_meta.get("namespace") or "", name)
+            others = (svc for k, svc in (stored or {}).items() if k != key)
+            causes = allocate(new["spec"], old.get("spec") or {}, others)
+            if causes:
+                raise invalid_error(info, name, causes)
     if info.storage in _POD_TEMPLATE_OWNERS:
         _drop_zero_template_timestamp(new)
         if info.storage == DAEMON_SETS:

@@ -143,8 +143,15 @@ def _node_roles(obj: Object) -> Cell:
 
 
 def _service_ports(obj: Object) -> Cell:
+    """``80/TCP``, or ``80:30080/TCP`` for a port with a node port, comma-separated."""
     ports = _get(obj, "spec", "ports") or []
-    return ",".join(f"{p.get('port')}/{p.get('protocol') or 'TCP'}" for p in ports) or "<none>"
+    return (
+        ",".join(
+            f"{p.get('port')}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol') or 'TCP'}"
+            for p in ports
+        )
+        or "<none>"
+    )
 
 
 def _event_object(obj: Object) -> Cell:

@@ -52,9 +52,17 @@ def _create_verbosely(kubectl: Kubectl, *args: str) -> str:
 
 
 def _stored(kubectl: Kubectl, resource: str, name: str, namespace: str) -> dict[str, Any]:
-    """The stored object without the metadata the server sets."""
+    """The stored object without the metadata the server sets, and for a Service without the cluster
+    IP and node ports it allocates (each Service gets its own)."""
     obj: dict[str, Any] = kubectl.json("get", resource, name, "-n", namespace)
     obj["metadata"] = {k: v for k, v in obj["metadata"].items() if k not in _SERVER_METADATA}
+    if obj["kind"] == "Service":
+        spec = obj["spec"]
+        if spec["type"] != "ExternalName":
+            assert spec.pop("clusterIP") == spec.pop("clusterIPs")[0]
+        for port in spec.get("ports", ()):
+            if spec["type"] in ("NodePort", "LoadBalancer"):
+                assert 30000 <= port.pop("nodePort") <= 32767
     return obj
 
 
@@ -126,6 +134,15 @@ def test_create_service(
 ) -> None:
     stored = _assert_same_as_json(kubectl, namespaces, "service", name, *command)
     assert stored["spec"]["type"] in {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"}
+    live = kubectl.json("get", "service", name, "-n", namespaces[0])["spec"]
+    table = kubectl.run("get", "service", name, "-n", namespaces[0]).splitlines()
+    assert table[0].split()[:3] == ["NAME", "TYPE", "CLUSTER-IP"]
+    cells = table[1].split()
+    assert cells[2] == live.get("clusterIP", "<none>")
+    if name in ("cip", "np", "lb"):
+        assert cells[2].startswith("10.")
+    if name in ("np", "lb"):
+        assert f":{live['ports'][0]['nodePort']}/TCP" in cells[3]
 
 
 def test_create_serviceaccount(kubectl: Kubectl, namespaces: tuple[str, str]) -> None:

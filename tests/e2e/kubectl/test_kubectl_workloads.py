@@ -84,7 +84,7 @@ def test_create_cronjob_then_a_job_from_it(kubectl: Kubectl, namespaces: tuple[s
         "SCHEDULE",
         "AGE",
     ]
-    assert table[1].split()[:7] == ["tick", "*/5", "*", "*", "*", "*", "<none>"]
+    assert table[1].split()[:8] == ["tick", "*/5", "*", "*", "*", "*", "<none>", "False"]
 
     log = protobuf._create_verbosely(kubectl, "-n", ns, "create", "job", "manual", "--from=cronjob/tick")
     assert protobuf.PROTOBUF_REQUEST in log, "kubectl did not send a protobuf body"
@@ -93,6 +93,7 @@ def test_create_cronjob_then_a_job_from_it(kubectl: Kubectl, namespaces: tuple[s
     owner = job["metadata"]["ownerReferences"][0]  # type: ignore[index]
     assert (owner["kind"], owner["name"], owner["uid"]) == ("CronJob", "tick", cronjob["metadata"]["uid"])  # type: ignore[index]
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["echo", "hi"]  # type: ignore[index]
+    assert job["spec"]["backoffLimit"] == 6  # type: ignore[index]
 
 
 STATEFUL_SET_AND_DAEMON_SET = """
