@@ -31,10 +31,23 @@ SERVICES = "services"
 _MAX_INT32 = 2**31 - 1
 
 
+def _decoded_metadata(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` without ``metadata.creationTimestamp: null``: the apiserver decodes it as a zero
+    time, which the version the simulator reports leaves out when it encodes the object again
+    (kubectl 1.37's own JSON leaves it out; kubectl up to 1.33 sends the null)."""
+    meta_ = template.get("metadata")
+    if isinstance(meta_, dict) and "creationTimestamp" in meta_ and meta_["creationTimestamp"] is None:
+        return {**template, "metadata": {k: v for k, v in meta_.items() if k != "creationTimestamp"}}
+    return template
+
+
 def _with_template(spec: dict[str, Any]) -> None:
     template = spec.get("template")
-    if isinstance(template, dict) and "spec" in template:
-        spec["template"] = {**template, "spec": pod_spec(template["spec"])}
+    if isinstance(template, dict):
+        template = _decoded_metadata(template)
+        if "spec" in template:
+            template = {**template, "spec": pod_spec(template["spec"])}
+        spec["template"] = template
 
 
 def _rolling_update(spec: dict[str, Any], field: str, max_unavailable: Any, max_surge: Any) -> None:
@@ -127,10 +140,13 @@ def _cron_job(spec: dict[str, Any]) -> None:
     fill(spec, "successfulJobsHistoryLimit", 3)
     fill(spec, "failedJobsHistoryLimit", 1)
     job_template = spec.get("jobTemplate")
-    if isinstance(job_template, dict) and isinstance(job_template.get("spec"), dict):
-        job_spec = dict(job_template["spec"])
-        _with_template(job_spec)
-        spec["jobTemplate"] = {**job_template, "spec": job_spec}
+    if isinstance(job_template, dict):
+        job_template = _decoded_metadata(job_template)
+        if isinstance(job_template.get("spec"), dict):
+            job_spec = dict(job_template["spec"])
+            _with_template(job_spec)
+            job_template = {**job_template, "spec": job_spec}
+        spec["jobTemplate"] = job_template
 
 
 def _service(spec: dict[str, Any]) -> None:

@@ -4,12 +4,11 @@ Create fills the server-set metadata (uid, creationTimestamp, generated names, a
 the kinds whose strategy keeps one) and resets status where the kind has a status subresource; update
 carries system fields over from the stored object, enforces optimistic concurrency, splits spec from
 status and moves ``generation`` only when the object's desired state changed. The per-kind
-rewrites (the defaults of pods, workloads and Services and a Service's allocated IP and node ports,
-a Job's generated selector, a DaemonSet's template generation, a template's null timestamp) sit
-behind a check of the kind, so other kinds' writes do not pay for them; an update is defaulted
-before it is compared with the stored object. Everything
-here is pure: the functions build a new object or raise, and never touch the store, so a rejected
-write cannot be half applied.
+rewrites (the defaults of pods, workloads and Services, templates' null timestamps among them, a
+Service's allocated IP and node ports, a Job's generated selector, a DaemonSet's template generation)
+sit behind a check of the kind, so other kinds' writes do not pay for them; an update is defaulted
+before it is compared with the stored object. Everything here is pure: the functions build a new
+object or raise, and never touch the store, so a rejected write cannot be half applied.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from shoal.api._validation import NameRule, validate_metadata
 from ._defaults import DEFAULTED, SERVICES, set_defaults
 from ._field_validation import validate_fields
 from ._kinds import (
-    CRON_JOBS,
     DAEMON_SETS,
     JOBS,
     generate_job_selector,
@@ -205,52 +203,9 @@ def prepare_create(
         obj["spec"] = spec
     if info.storage == "secrets":
         _fold_string_data(obj)
-    if info.storage in _POD_TEMPLATE_OWNERS:
-        _drop_zero_template_timestamp(obj)
-        if info.storage == DAEMON_SETS:
-            set_template_generation(obj, None)
+    if info.storage == DAEMON_SETS:
+        set_template_generation(obj, None)
     return obj
-
-
-_POD_TEMPLATE_OWNERS = frozenset(
-    {"deployments.apps", "replicasets.apps", "statefulsets.apps", "daemonsets.apps", JOBS, CRON_JOBS}
-)
-"""Kinds with a pod template (a CronJob: a job template holding one) whose ``metadata`` is an
-ObjectMeta of its own."""
-
-
-def _drop_zero_template_timestamp(obj: dict[str, Any]) -> None:
-    """Drop ``creationTimestamp: null`` from the metadata of the templates in ``obj``
-    (``spec.template``; a CronJob's ``spec.jobTemplate`` and ``spec.jobTemplate.spec.template``), as
-    the apiserver of the version the simulator reports does when it decodes the JSON into its types
-    and encodes them again: a zero time is left out (kubectl 1.37's own JSON leaves it out; kubectl up
-    to 1.33 still sends the null). The nested dicts are replaced, not changed in place."""
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        return
-    if "jobTemplate" in spec:
-        job_template = _without_zero_timestamp(spec["jobTemplate"])
-        if isinstance(job_template, dict) and isinstance(job_template.get("spec"), dict):
-            job_spec = job_template["spec"]
-            template = _without_zero_timestamp(job_spec.get("template"))
-            if template is not job_spec.get("template"):
-                job_template = {**job_template, "spec": {**job_spec, "template": template}}
-        if job_template is not spec["jobTemplate"]:
-            obj["spec"] = {**spec, "jobTemplate": job_template}
-        return
-    template = _without_zero_timestamp(spec.get("template"))
-    if template is not spec.get("template"):
-        obj["spec"] = {**spec, "template": template}
-
-
-def _without_zero_timestamp(template: Any) -> Any:
-    """``template`` without ``metadata.creationTimestamp: null``; ``template`` itself when it has none."""
-    if not isinstance(template, dict):
-        return template
-    meta_ = template.get("metadata")
-    if isinstance(meta_, dict) and "creationTimestamp" in meta_ and meta_["creationTimestamp"] is None:
-        return {**template, "metadata": {k: v for k, v in meta_.items() if k != "creationTimestamp"}}
-    return template
 
 
 _INITIAL_STATUS: dict[str, dict[str, Any]] = {
@@ -360,10 +315,8 @@ def prepare_update(
             causes = allocate(new["spec"], old.get("spec") or {}, others)
             if causes:
                 raise invalid_error(info, name, causes)
-    if info.storage in _POD_TEMPLATE_OWNERS:
-        _drop_zero_template_timestamp(new)
-        if info.storage == DAEMON_SETS:
-            set_template_generation(new, old)
+    if info.storage == DAEMON_SETS:
+        set_template_generation(new, old)
     if not _same_desired_state(new, old, info):
         causes = validate_update(info, new, old) or validate_spec(info, new)
         if causes:
